@@ -1,0 +1,143 @@
+// Abort helpers that need none of AbortSignal.any, AbortSignal.timeout or signal.throwIfAborted:
+// Hermes may lack them. Every helper returns a dispose function that removes its listeners/timer.
+import type { Clock } from './ports';
+
+export class AbortError extends Error {
+  override name = 'AbortError';
+}
+
+export class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+export interface DisposableSignal {
+  signal: AbortSignal;
+  dispose(): void;
+}
+
+export function abortReason(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r : new AbortError(typeof r === 'string' ? r : 'aborted');
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortReason(signal);
+}
+
+/** A signal that aborts when any input aborts (with that input's reason). */
+export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): DisposableSignal {
+  const controller = new AbortController();
+  const cleanups: Array<() => void> = [];
+  const dispose = () => {
+    for (const c of cleanups.splice(0)) c();
+  };
+  for (const s of signals) {
+    if (!s) continue;
+    if (s.aborted) {
+      dispose();
+      controller.abort(abortReason(s));
+      break;
+    }
+    const onAbort = () => {
+      dispose();
+      controller.abort(abortReason(s));
+    };
+    s.addEventListener('abort', onAbort);
+    cleanups.push(() => s.removeEventListener('abort', onAbort));
+  }
+  return { signal: controller.signal, dispose };
+}
+
+/** A signal that aborts with a TimeoutError after `ms` (and with the parent, if given). */
+export function timeoutSignal(ms: number, parent?: AbortSignal): DisposableSignal {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new TimeoutError(`timed out after ${ms} ms`)), Math.max(0, ms));
+  const linked = anySignal([controller.signal, parent]);
+  return {
+    signal: linked.signal,
+    dispose() {
+      clearTimeout(timer);
+      linked.dispose();
+    },
+  };
+}
+
+/** Resolves after `ms`; rejects with the abort reason if `signal` aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Races a promise against a signal: rejects with the abort reason as soon as it aborts. */
+export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(abortReason(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+export function isAbortLike(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError');
+}
+
+/**
+ * A run's budget on the wall clock. `signal` aborts at the deadline (and with the parent);
+ * no new unit of work may start inside the safety margin.
+ */
+export class Deadline {
+  readonly endsAt: number;
+  private readonly timer: DisposableSignal;
+
+  constructor(
+    private readonly clock: Clock,
+    budgetMs: number,
+    readonly marginMs: number,
+    parent?: AbortSignal,
+  ) {
+    this.endsAt = clock.now() + budgetMs;
+    this.timer = timeoutSignal(budgetMs, parent);
+  }
+
+  get signal(): AbortSignal {
+    return this.timer.signal;
+  }
+
+  remainingMs(): number {
+    return Math.max(0, this.endsAt - this.clock.now());
+  }
+
+  /** Whether a new unit of work may start: outside the safety margin and not aborted. */
+  canStart(): boolean {
+    return !this.signal.aborted && this.remainingMs() > this.marginMs;
+  }
+
+  /** min(cap, remaining − margin), never negative: the timeout for one request. */
+  requestTimeoutMs(capMs: number): number {
+    return Math.max(0, Math.min(capMs, this.remainingMs() - this.marginMs));
+  }
+
+  dispose(): void {
+    this.timer.dispose();
+  }
+}

@@ -1,0 +1,50 @@
+// The numbers of DESIGN.md ("Numbers"), in one place; tests may pass smaller ones.
+
+export const BUDGET_MS = {
+  android: 8 * 60_000,
+  ios: 3 * 60_000,
+  resume: 60_000,
+  manual: 120_000,
+} as const;
+
+export interface SyncSettings {
+  /** No new unit of work starts inside this margin before the deadline. */
+  safetyMarginMs: number;
+  /** Upper bound of any single request. */
+  requestTimeoutMs: number;
+  /** An upload with no byte progress for this long is abandoned. */
+  uploadStallMs: number;
+  crudMaxOps: number;
+  crudMaxBytes: number;
+  signBatchSize: number;
+  uploadConcurrency: number;
+  retryBaseMs: number;
+  retryCapMs: number;
+  maxItemAttempts: number;
+  runLogKeep: number;
+  /** Signed upload parameters older than this are signed again (Cloudinary refuses them after 1 h). */
+  resignAfterMs: number;
+  /** The download phase needs at least this much time left. */
+  downloadMinRemainingMs: number;
+  downloadMaxWaitMs: number;
+  /** How long a disconnect may take before the controller gives up waiting. */
+  disconnectTimeoutMs: number;
+}
+
+export const DEFAULT_SETTINGS: SyncSettings = {
+  safetyMarginMs: 15_000,
+  requestTimeoutMs: 30_000,
+  uploadStallMs: 30_000,
+  crudMaxOps: 1_000,
+  crudMaxBytes: 1024 * 1024,
+  signBatchSize: 50,
+  uploadConcurrency: 10,
+  retryBaseMs: 30_000,
+  retryCapMs: 60 * 60_000,
+  maxItemAttempts: 5,
+  runLogKeep: 200,
+  resignAfterMs: 50 * 60_000,
+  downloadMinRemainingMs: 10_000,
+  downloadMaxWaitMs: 60_000,
+  disconnectTimeoutMs: 5_000,
+};
