@@ -3,3 +3,4 @@ export type * from './database';
 export type * from './ports';
 export * from './settings';
 export * from './schema';
+export * from './runPhase';
