@@ -39,6 +39,13 @@ export interface SyncStatusLike {
   dataFlowStatus: { downloading: boolean; uploading: boolean; downloadError?: Error; uploadError?: Error };
 }
 
+export interface CrudBatchLike {
+  crud: CrudEntryLike[];
+  haveMore: boolean;
+  /** Completes every entry up to the batch's last one (PowerSync deletes ps_crud ids up to it). */
+  complete(writeCheckpoint?: string): Promise<void>;
+}
+
 export interface PowerSyncBackendConnectorLike {
   fetchCredentials(): Promise<{ endpoint: string; token: string; expiresAt?: Date } | null>;
   uploadData(database: never): Promise<void>;
@@ -48,6 +55,8 @@ export interface SyncDatabase extends SqlExecutor {
   writeTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>, lockTimeout?: number): Promise<T>;
   readTransaction<T>(fn: (tx: SqlExecutor) => Promise<T>, lockTimeout?: number): Promise<T>;
   getCrudTransactions(): AsyncIterable<CrudTransactionLike, null>;
+  /** The first `limit` ps_crud entries; the uploader sizes `limit` to end on a transaction boundary. */
+  getCrudBatch(limit?: number): Promise<CrudBatchLike | null>;
   getClientId(): Promise<string>;
   // biome-ignore lint/suspicious/noExplicitAny: each SDK passes its own connector/options types
   connect(connector: any, options?: any): Promise<void>;

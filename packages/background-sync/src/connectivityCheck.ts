@@ -1,0 +1,34 @@
+// "Are we online?" as a run needs it: the OS says so, and our server answers its health check.
+// A captive portal answers with its own page (HTML, a redirect, 511): that counts as offline.
+import type { ApiClient } from './apiClient';
+import type { Connectivity, ConnectivityState } from './ports';
+import { type Stop, stopForFailure } from './stopCause';
+
+export type ConnectivityCheck = { ok: true; state: ConnectivityState } | { ok: false; stop: Stop };
+
+export async function checkConnectivity(opts: {
+  connectivity: Connectivity;
+  api: ApiClient;
+  signal: AbortSignal;
+  timeoutMs: number;
+}): Promise<ConnectivityCheck> {
+  const state = await opts.connectivity.getState();
+  if (!state.online) return { ok: false, stop: { cause: 'offline', reason: 'the OS reports no network' } };
+  const res = await opts.api.get<{ status?: unknown }>('/health', {
+    auth: false,
+    signal: opts.signal,
+    timeoutMs: opts.timeoutMs,
+  });
+  if (res.ok) {
+    if (res.body?.status === 'ok') return { ok: true, state };
+    return {
+      ok: false,
+      stop: { cause: 'offline', reason: 'health check answered by someone else (captive portal?)' },
+    };
+  }
+  const f = res.failure;
+  if (f.kind === 'http' && (f.status < 400 || f.status === 511)) {
+    return { ok: false, stop: { cause: 'offline', reason: `captive portal? health check got ${f.message}` } };
+  }
+  return { ok: false, stop: await stopForFailure(f, opts.connectivity) };
+}
