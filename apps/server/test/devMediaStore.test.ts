@@ -1,0 +1,210 @@
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signPhotoUpload } from '../src/cloudinary/photoUpload';
+import { checkNotification, signParams, verifyResponseSignature } from '../src/cloudinary/signature';
+import { DevMediaStore } from '../src/media/devMediaStore';
+import { gifImage, jpegImage, uploadBody } from './images';
+
+// The dev media store on a bare Fastify instance: the Cloudinary upload contract on its own.
+const ORG = 'org_media';
+const account = { cloudName: 'dev', apiKey: 'dev-key', apiSecret: 'dev-secret' };
+const MAX_BYTES = 64 * 1024;
+
+let root: string;
+let app: FastifyInstance;
+let store: DevMediaStore;
+let baseUrl: string;
+const notifications: { body: string; timestamp: number; signature: string }[] = [];
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'vhd-media-'));
+  app = Fastify();
+  store = new DevMediaStore({
+    root,
+    account,
+    publicUrl: () => baseUrl,
+    maxFileBytes: MAX_BYTES,
+    log: app.log,
+    notificationRetryDelaysMs: [10, 10],
+  });
+  await app.register(store.routes);
+  // Stands in for the server's webhook: records what the store posts.
+  app.register(async (scope) => {
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+      done(null, body),
+    );
+    scope.post('/hook', async (request) => {
+      notifications.push({
+        body: request.body as string,
+        timestamp: Number(request.headers['x-cld-timestamp']),
+        signature: String(request.headers['x-cld-signature']),
+      });
+      return { ok: true };
+    });
+  });
+  baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+});
+
+afterAll(async () => {
+  await app.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  store.resetStats();
+  store.setFaults({});
+  notifications.length = 0;
+});
+
+function sign(photoId: string, nowMs = Date.now()) {
+  return signPhotoUpload({ account, orgId: ORG, photoId, notificationUrl: `${baseUrl}/hook`, nowMs }).fields;
+}
+
+async function upload(fields: Record<string, string>, file: Buffer, filename?: string) {
+  const response = await fetch(store.uploadUrl(), {
+    method: 'POST',
+    body: uploadBody(fields, file, filename),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
+
+describe('dev media store (test double of Cloudinary)', () => {
+  it('stores a signed upload, answers Cloudinary fields with a verifiable signature, serves the bytes, notifies', async () => {
+    const photoId = crypto.randomUUID();
+    const image = jpegImage(32, 24);
+    const { status, body } = await upload(sign(photoId), image);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      public_id: `vhd/${ORG}/photos/${photoId}`,
+      width: 32,
+      height: 24,
+      bytes: image.length,
+      format: 'jpg',
+      resource_type: 'image',
+      existing: false,
+    });
+    expect(verifyResponseSignature(body.public_id, body.version, body.signature, account.apiSecret)).toBe(
+      true,
+    );
+    expect(body.secure_url).toBe(store.deliveryUrl(body.public_id, body.version, 'jpg'));
+
+    const served = await fetch(body.secure_url);
+    expect(served.headers.get('content-type')).toBe('image/jpeg');
+    expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);
+    expect((await fetch(store.deliveryUrl(body.public_id, body.version))).status).toBe(200);
+    expect((await fetch(store.deliveryUrl(body.public_id, body.version + 1))).status).toBe(404);
+
+    await store.notificationsIdle();
+    expect(notifications).toHaveLength(1);
+    const [note] = notifications;
+    expect(
+      checkNotification({ ...note!, apiSecret: account.apiSecret, nowS: Math.floor(Date.now() / 1000) }),
+    ).toBe('valid');
+    expect(JSON.parse(note!.body)).toMatchObject({ notification_type: 'upload', public_id: body.public_id });
+    expect(store.stats()).toMatchObject({ stored: { [body.public_id]: 1 }, notifications: { delivered: 1 } });
+  });
+
+  it('with overwrite=false keeps the first bytes and answers existing: true', async () => {
+    const photoId = crypto.randomUUID();
+    const first = jpegImage(16, 16, 10);
+    const second = jpegImage(20, 20, 200);
+    const a = await upload(sign(photoId), first);
+    const b = await upload(sign(photoId), second);
+    expect(b.status).toBe(200);
+    expect(b.body).toMatchObject({ existing: true, version: a.body.version, bytes: first.length, width: 16 });
+    expect(
+      verifyResponseSignature(b.body.public_id, b.body.version, b.body.signature, account.apiSecret),
+    ).toBe(true);
+    const served = Buffer.from(await (await fetch(b.body.secure_url)).arrayBuffer());
+    expect(served.equals(first)).toBe(true);
+    const publicId = a.body.public_id as string;
+    expect(store.stats()).toMatchObject({ received: { [publicId]: 2 }, stored: { [publicId]: 1 } });
+  });
+
+  it('stores concurrent uploads of one public id once and counts uploads in flight', async () => {
+    const photoId = crypto.randomUUID();
+    store.setFaults({ responseDelayMs: 50 });
+    const results = await Promise.all(
+      Array.from({ length: 6 }, (_, index) => upload(sign(photoId), jpegImage(8, 8, index * 40))),
+    );
+    expect(results.map((result) => result.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(results.filter((result) => !result.body.existing)).toHaveLength(1);
+    const stats = store.stats();
+    const publicId = results[0]!.body.public_id as string;
+    expect(stats).toMatchObject({ received: { [publicId]: 6 }, stored: { [publicId]: 1 }, inFlight: 0 });
+    expect(stats.maxInFlight).toBeGreaterThanOrEqual(2);
+    expect(stats.maxInFlight).toBeLessThanOrEqual(6);
+  });
+
+  it('refuses a tampered field, a stale timestamp, an unsigned upload, a wrong api key, an unsupported param', async () => {
+    const photoId = crypto.randomUUID();
+    const image = jpegImage(8, 8);
+    const signed = sign(photoId);
+
+    const tampered = await upload({ ...signed, public_id: `vhd/other_org/photos/${photoId}` }, image);
+    expect(tampered).toMatchObject({ status: 401, body: { error: { code: 'invalid_signature' } } });
+
+    const extra = await upload({ ...signed, overwrite: 'true' }, image);
+    expect(extra).toMatchObject({ status: 401, body: { error: { code: 'invalid_signature' } } });
+
+    const stale = await upload(sign(photoId, Date.now() - 3601_000), image);
+    expect(stale).toMatchObject({ status: 401, body: { error: { code: 'stale_request' } } });
+
+    const { signature: _signature, ...unsigned } = signed;
+    expect(await upload(unsigned, image)).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unsigned_upload' } },
+    });
+
+    expect(await upload({ ...signed, api_key: 'someone-else' }, image)).toMatchObject({
+      status: 401,
+      body: { error: { code: 'invalid_api_key' } },
+    });
+
+    const withTransformation: Record<string, string> = { ...signed, transformation: 'w_10' };
+    const { signature: _s, api_key: _k, ...params } = withTransformation;
+    const resigned = { ...params, api_key: account.apiKey, signature: signParams(params, account.apiSecret) };
+    expect(await upload(resigned, image)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'unsupported_param' } },
+    });
+
+    expect(Object.values(store.stats().stored)).toEqual([]);
+  });
+
+  it('refuses a file over the size limit and leaves no partial file', async () => {
+    const photoId = crypto.randomUUID();
+    const big = Buffer.concat([jpegImage(8, 8), Buffer.alloc(1024 * 1024, 7)]);
+    const result = await upload(sign(photoId), big);
+    expect(result).toMatchObject({ status: 413, body: { error: { code: 'file_too_large' } } });
+    expect(await readdir(join(root, 'incoming'))).toEqual([]);
+    expect(await store.files.read(`vhd/${ORG}/photos/${photoId}`)).toBeNull();
+  });
+
+  it('refuses a disallowed format and a file that is not an image, whatever its name', async () => {
+    const photoId = crypto.randomUUID();
+    expect(await upload(sign(photoId), gifImage(), 'photo.jpg')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'format_not_allowed' } },
+    });
+    expect(await upload(sign(photoId), Buffer.from('not an image at all'), 'photo.jpg')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_image' } },
+    });
+    expect(store.stats().stored).toEqual({});
+  });
+
+  it('answers injected faults without storing, and deletes assets', async () => {
+    const photoId = crypto.randomUUID();
+    store.setFaults({ failNext: { count: 1, status: 503 } });
+    expect((await upload(sign(photoId), jpegImage(8, 8))).status).toBe(503);
+    const ok = await upload(sign(photoId), jpegImage(8, 8));
+    expect(ok.status).toBe(200);
+    await store.destroy(ok.body.public_id);
+    expect((await fetch(ok.body.secure_url)).status).toBe(404);
+    expect(await store.files.read(ok.body.public_id)).toBeNull();
+  });
+});
