@@ -2,7 +2,8 @@
 // satisfy (they pin different @powersync/common copies, so the engine never names their types).
 
 export interface QueryResultLike {
-  rowsAffected: number;
+  /** Always 0 for PowerSync tables (they are views); never rely on it. */
+  rowsAffected?: number;
   insertId?: number;
   rows?: { _array: unknown[]; length: number };
 }

@@ -37,7 +37,10 @@ export const SYNCED_TABLES = {
       updated_at: 'text',
     },
     // previousValues of these go up as `old`: the server refuses a PATCH whose `old` is stale.
-    options: { trackPrevious: { columns: ['amount_cents', 'status'] }, indexes: { schedule: ['schedule_id'] } },
+    options: {
+      trackPrevious: { columns: ['amount_cents', 'status'] },
+      indexes: { schedule: ['schedule_id'] },
+    },
   },
   photos: {
     columns: {
@@ -117,8 +120,15 @@ export type SyncedTableName = keyof typeof SYNCED_TABLES;
 
 /** The constructors every PowerSync SDK exports. */
 export interface PowerSyncSchemaKit<S, T> {
-  Schema: new (tables: Record<string, T>) => S;
-  Table: new (columns: Record<string, unknown>, options?: Record<string, unknown>) => T;
+  // biome-ignore lint/suspicious/noExplicitAny: each SDK's constructors take its own (generic) table/column types
+  Schema: new (
+    tables: any,
+  ) => S;
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  Table: new (
+    columns: any,
+    options?: any,
+  ) => T;
   column: Record<ColumnType, unknown>;
 }
 
@@ -126,7 +136,9 @@ export function createAppSchema<S, T>(kit: PowerSyncSchemaKit<S, T>): S {
   const all: Record<string, TableSpec> = { ...SYNCED_TABLES, ...LOCAL_TABLES };
   const tables: Record<string, T> = {};
   for (const [name, spec] of Object.entries(all)) {
-    const columns = Object.fromEntries(Object.entries(spec.columns).map(([c, type]) => [c, kit.column[type]]));
+    const columns = Object.fromEntries(
+      Object.entries(spec.columns).map(([c, type]) => [c, kit.column[type]]),
+    );
     tables[name] = new kit.Table(columns, spec.options);
   }
   return new kit.Schema(tables);
