@@ -1,0 +1,536 @@
+// The photo queue (DESIGN "Photo queue"): photos wait in the local-only `photo_attachments` table
+// and go to the media store batch-signed by our server, ≤ uploadConcurrency at a time, streamed
+// from disk by the uploadFile port. Only item-specific failures count as attempts; everything is
+// idempotent (deterministic public id signed with overwrite=false, the server asked first).
+import pLimit from 'p-limit';
+import { anySignal, type Deadline } from './abort';
+import { ApiClient } from './apiClient';
+import type { SyncDatabase } from './database';
+import { deleteSyncedOriginals } from './photoCleanup';
+import { absolutePhotoPath, relativePhotoPath } from './photoFiles';
+import {
+  countByState,
+  expediteQueued,
+  getItem,
+  insertItem,
+  markFailed,
+  markQueued,
+  markSynced,
+  markUploading,
+  type PhotoAttachment,
+  type PhotoState,
+  requeueFailed,
+  type SignedParams,
+  saveSigned,
+  selectDue,
+  signedParamsOf,
+} from './photoQueueStore';
+import { type PhotoSettings, readPhotoSettings, writePhotoSettings } from './photoSettings';
+import { type SignOutcome, signPhotos } from './photoSigner';
+import { uploadPhoto } from './photoUpload';
+import type { Ports } from './ports';
+import { backoffDelayMs } from './retryPolicy';
+import type { StopCause } from './runPhase';
+import { DEFAULT_SETTINGS, type SyncSettings } from './settings';
+import { causeOfAbort, type Stop, worseStopCause } from './stopCause';
+
+export interface EnqueuePhotoInput {
+  /** A client-made uuid: the photo row's id and the queue item's id. */
+  photoId: string;
+  /** Absolute path of the captured file; it is moved into the documents directory. */
+  sourcePath: string;
+  mediaType: string;
+  scheduleId?: string | null;
+  kind?: 'before' | 'after' | null;
+  /** ISO-8601; defaults to now. */
+  takenAt?: string;
+  /** Left empty, the server fills in the token's organization. */
+  orgId?: string | null;
+  width?: number | null;
+  height?: number | null;
+}
+
+export interface PhotoQueueHooks {
+  /** Test kill point: the media store answered success; the item is not `SYNCED` yet. */
+  afterStoreSaved?: (photoId: string) => void | Promise<void>;
+}
+
+export type PhotoQueuePorts = Pick<
+  Ports,
+  'fetch' | 'uploadFile' | 'files' | 'clock' | 'connectivity' | 'auth' | 'logger' | 'documentsDir' | 'apiUrl'
+>;
+
+export interface PhotoQueueOptions {
+  db: SyncDatabase;
+  ports: PhotoQueuePorts;
+  settings?: Partial<SyncSettings>;
+  hooks?: PhotoQueueHooks;
+  /** Uniform in [0, 1) for the backoff jitter; injectable for tests. */
+  random?: () => number;
+}
+
+export interface ProcessQueueOptions {
+  deadline: Deadline;
+  /** The run's signal (deadline, caller, app turning active). */
+  signal?: AbortSignal;
+  /** Overrides the queue's settings for this pass (a run passes its own). */
+  settings?: SyncSettings;
+}
+
+export interface PhotoQueueCounts {
+  /** Items due at the start of the pass. */
+  due: number;
+  uploaded: number;
+  /** The server or the store already had the photo: SYNCED without new bytes stored. */
+  alreadyUploaded: number;
+  failed: number;
+  /** Put back for later: backoff after an item-specific failure, or a photo the server does not know yet. */
+  deferred: number;
+  /** Bytes of the files stored by this pass. */
+  bytes: number;
+  /** Due items this pass did not finish (deadline, stop, network trouble). */
+  left: number;
+}
+
+export interface PhotoQueueReport {
+  /** done: every due item settled; stopped: see stopCause; skipped: see reason. */
+  status: 'done' | 'stopped' | 'skipped';
+  stopCause?: StopCause;
+  reason?: string;
+  counts: PhotoQueueCounts;
+}
+
+/** Tries of one item within a pass when the network drops it (each never an attempt). */
+const TRANSIENT_TRIES_PER_PASS = 3;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// One pass per database at a time in this runtime. Hence an UPLOADING row seen at the start of a
+// pass belongs to a run that died (process killed): it is due again.
+const processing = new WeakSet<SyncDatabase>();
+
+interface PassDeps {
+  db: SyncDatabase;
+  ports: PhotoQueuePorts;
+  api: ApiClient;
+  hooks: PhotoQueueHooks;
+  random: () => number;
+}
+
+interface Work {
+  item: PhotoAttachment;
+  signed: SignedParams | null;
+  tries: number;
+}
+
+export class PhotoAttachmentQueue {
+  private readonly db: SyncDatabase;
+  private readonly ports: PhotoQueuePorts;
+  private readonly settings: SyncSettings;
+  private readonly api: ApiClient;
+  private readonly hooks: PhotoQueueHooks;
+  private readonly random: () => number;
+
+  constructor(opts: PhotoQueueOptions) {
+    this.db = opts.db;
+    this.ports = opts.ports;
+    this.settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+    this.api = new ApiClient(opts.ports);
+    this.hooks = opts.hooks ?? {};
+    this.random = opts.random ?? Math.random;
+  }
+
+  /**
+   * Takes a captured photo: moves the file to `photos/<id>.<ext>` under the documents directory and
+   * writes the `photos` row (synced) and the queue item in one transaction. On a database error
+   * the file is moved back, so nothing is lost.
+   */
+  async enqueue(input: EnqueuePhotoInput): Promise<PhotoAttachment> {
+    const { files, clock, documentsDir } = this.ports;
+    if (!UUID.test(input.photoId)) throw new TypeError(`photoId must be a uuid, got "${input.photoId}"`);
+    const relativePath = relativePhotoPath(input.photoId, input.mediaType);
+    const source = await files.info(input.sourcePath);
+    if (!source.exists) throw new Error(`photo file not found: ${input.sourcePath}`);
+    if (await getItem(this.db, input.photoId)) throw new Error(`photo ${input.photoId} is already queued`);
+    const target = absolutePhotoPath(documentsDir, relativePath);
+    const moved = input.sourcePath !== target;
+    if (moved) await files.move(input.sourcePath, target);
+    const now = clock.now();
+    try {
+      await this.db.writeTransaction(async (tx) => {
+        await tx.execute(
+          `INSERT INTO photos (id, org_id, schedule_id, kind, taken_at, bytes, width, height)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          [
+            input.photoId,
+            input.orgId ?? null,
+            input.scheduleId ?? null,
+            input.kind ?? null,
+            input.takenAt ?? new Date(now).toISOString(),
+            source.size,
+            input.width ?? null,
+            input.height ?? null,
+          ],
+        );
+        await insertItem(tx, {
+          id: input.photoId,
+          localPath: relativePath,
+          mediaType: input.mediaType,
+          size: source.size,
+          now,
+        });
+      });
+    } catch (e) {
+      if (moved) await files.move(target, input.sourcePath);
+      throw e;
+    }
+    return (await getItem(this.db, input.photoId))!;
+  }
+
+  /** Uploads the due photos within the deadline; see DESIGN "Photo queue". */
+  async processQueue(opts: ProcessQueueOptions): Promise<PhotoQueueReport> {
+    const counts: PhotoQueueCounts = {
+      due: 0,
+      uploaded: 0,
+      alreadyUploaded: 0,
+      failed: 0,
+      deferred: 0,
+      bytes: 0,
+      left: 0,
+    };
+    if (processing.has(this.db))
+      return { status: 'skipped', reason: 'the photo queue is already being processed', counts };
+    processing.add(this.db);
+    const linked = anySignal([opts.signal, opts.deadline.signal]);
+    try {
+      const photoSettings = await readPhotoSettings(this.db);
+      if (photoSettings.wifiOnly && (await this.ports.connectivity.getState()).metered) {
+        return {
+          status: 'skipped',
+          reason: 'photos upload on Wi-Fi only; the connection is metered',
+          counts,
+        };
+      }
+      const deps: PassDeps = {
+        db: this.db,
+        ports: this.ports,
+        api: this.api,
+        hooks: this.hooks,
+        random: this.random,
+      };
+      return await new QueuePass(
+        deps,
+        opts.deadline,
+        linked.signal,
+        opts.settings ?? this.settings,
+        counts,
+      ).run();
+    } finally {
+      linked.dispose();
+      processing.delete(this.db);
+    }
+  }
+
+  /** Sync screen "Retry": a FAILED photo starts over (attempts 0), a waiting one is due now. */
+  async retry(photoId: string): Promise<boolean> {
+    const now = this.ports.clock.now();
+    if ((await requeueFailed(this.db, now, photoId)) > 0) return true;
+    return expediteQueued(this.db, now, photoId);
+  }
+
+  /** Every FAILED photo starts over; returns how many. */
+  retryAllFailed(): Promise<number> {
+    return requeueFailed(this.db, this.ports.clock.now());
+  }
+
+  /** Deletes local originals synced at least `deleteOriginalsAfterDays` ago (if set); returns how many. */
+  async cleanupOriginals(signal?: AbortSignal): Promise<number> {
+    const { deleteOriginalsAfterDays } = await readPhotoSettings(this.db);
+    if (deleteOriginalsAfterDays == null) return 0;
+    return deleteSyncedOriginals({
+      db: this.db,
+      files: this.ports.files,
+      logger: this.ports.logger,
+      documentsDir: this.ports.documentsDir,
+      now: this.ports.clock.now(),
+      afterDays: deleteOriginalsAfterDays,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  getSettings(): Promise<PhotoSettings> {
+    return readPhotoSettings(this.db);
+  }
+
+  updateSettings(change: Partial<PhotoSettings>): Promise<PhotoSettings> {
+    return writePhotoSettings(this.db, change);
+  }
+
+  get(photoId: string): Promise<PhotoAttachment | null> {
+    return getItem(this.db, photoId);
+  }
+
+  /** Items in the given states, oldest first (all when none given). */
+  list(states?: PhotoState[]): Promise<PhotoAttachment[]> {
+    const where = states?.length ? `WHERE state IN (${states.map(() => '?').join(', ')})` : '';
+    return this.db.getAll<PhotoAttachment>(
+      `SELECT * FROM photo_attachments ${where} ORDER BY created_at, id`,
+      states ?? [],
+    );
+  }
+
+  stats(): Promise<Record<PhotoState, number>> {
+    return countByState(this.db);
+  }
+
+  /** Absolute path of an item's local file (null once cleaned up). */
+  localFile(item: Pick<PhotoAttachment, 'local_path'>): string | null {
+    return item.local_path ? absolutePhotoPath(this.ports.documentsDir, item.local_path) : null;
+  }
+}
+
+/** One processQueue pass: sign in batches, upload through a concurrency limit, settle each item. */
+class QueuePass {
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly tasks = new Set<Promise<void>>();
+  private readonly open = new Set<string>();
+  private stop: Stop | undefined;
+  private consecutiveTransient = 0;
+  private taskEnded: (() => void) | undefined;
+
+  constructor(
+    private readonly deps: PassDeps,
+    private readonly deadline: Deadline,
+    private readonly signal: AbortSignal,
+    private readonly settings: SyncSettings,
+    private readonly counts: PhotoQueueCounts,
+  ) {
+    this.limit = pLimit(settings.uploadConcurrency);
+  }
+
+  async run(): Promise<PhotoQueueReport> {
+    const { db, ports } = this.deps;
+    const due = await selectDue(db, ports.clock.now());
+    this.counts.due = due.length;
+    const work: Work[] = [];
+    for (const item of due) {
+      this.open.add(item.id);
+      // A dead run's UPLOADING item may have reached the store: ask the server again before sending bytes.
+      const w: Work = { item, signed: item.state === 'UPLOADING' ? null : signedParamsOf(item), tries: 0 };
+      if (await this.fileIsMissing(w)) continue;
+      work.push(w);
+    }
+    for (let i = 0; i < work.length && !this.stopped(); i += this.settings.signBatchSize) {
+      // Sign the next batch only when the uploads already queued no longer fill the pipeline.
+      while (this.limit.pendingCount >= this.settings.uploadConcurrency) await this.nextTaskEnd();
+      if (this.stopped()) break;
+      const batch = work.slice(i, i + this.settings.signBatchSize);
+      await this.sign(batch.filter((w) => this.needsSigning(w)));
+      for (const w of batch) if (w.signed && this.open.has(w.item.id)) this.schedule(w);
+    }
+    while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    return this.report();
+  }
+
+  private schedule(w: Work): void {
+    const task = this.limit(() => this.uploadOne(w)).finally(() => {
+      this.tasks.delete(task);
+      this.taskEnded?.();
+    });
+    this.tasks.add(task);
+  }
+
+  private nextTaskEnd(): Promise<void> {
+    return new Promise((resolve) => {
+      this.taskEnded = resolve;
+    });
+  }
+
+  /** No new unit of work: stopped, aborted, or inside the safety margin. */
+  private stopped(): boolean {
+    if (this.stop) return true;
+    if (this.signal.aborted) {
+      this.setStop({ cause: causeOfAbort(this.signal.reason), reason: 'the run was aborted' });
+      return true;
+    }
+    if (!this.deadline.canStart()) {
+      this.setStop({ cause: 'deadline', reason: 'the safety margin before the deadline was reached' });
+      return true;
+    }
+    return false;
+  }
+
+  private setStop(stop: Stop): void {
+    if (!this.stop || worseStopCause(this.stop.cause, stop.cause) !== this.stop.cause) this.stop = stop;
+  }
+
+  private needsSigning(w: Work): boolean {
+    return !w.signed || this.deps.ports.clock.now() - w.signed.signedAt >= this.settings.resignAfterMs;
+  }
+
+  private async sign(batch: Work[]): Promise<void> {
+    if (batch.length === 0 || this.stopped()) return;
+    const { db, ports, api } = this.deps;
+    const outcome: SignOutcome = await signPhotos(
+      api,
+      batch.map((w) => w.item.id),
+      {
+        signal: this.signal,
+        timeoutMs: this.deadline.requestTimeoutMs(this.settings.requestTimeoutMs),
+        connectivity: ports.connectivity,
+      },
+    );
+    if (!outcome.ok) {
+      this.setStop(outcome.stop);
+      return;
+    }
+    const byId = new Map(batch.map((w) => [w.item.id, w]));
+    const signedAt = ports.clock.now();
+    for (const u of outcome.uploads) {
+      const w = byId.get(u.photoId)!;
+      w.signed = { url: u.url, fields: u.fields, signedAt };
+      await saveSigned(db, w.item.id, w.signed);
+    }
+    for (const r of outcome.rejected) {
+      const w = byId.get(r.photoId)!;
+      w.signed = null;
+      if (r.code === 'already_uploaded') {
+        await markSynced(db, w.item.id, ports.clock.now(), null);
+        this.settle(w, 'alreadyUploaded');
+      } else if (r.code === 'unknown_photo') {
+        const delay = backoffDelayMs(1, this.backoff());
+        await markQueued(db, w.item.id, {
+          dueAt: ports.clock.now() + delay,
+          lastError: 'the server does not know this photo yet',
+          dropSigned: true,
+        });
+        this.settle(w, 'deferred');
+      } else {
+        await this.itemFailed(w, `the server refused to sign this photo: ${r.code}`);
+      }
+    }
+  }
+
+  private async uploadOne(w: Work): Promise<void> {
+    const { db, ports, hooks } = this.deps;
+    if (this.stopped()) return;
+    if (this.needsSigning(w)) {
+      await this.sign([w]);
+      if (!w.signed || this.stopped()) return;
+    }
+    const signed = w.signed!;
+    w.tries++;
+    await markUploading(db, w.item.id, ports.clock.now());
+    const outcome = await uploadPhoto({
+      uploadFile: ports.uploadFile,
+      path: absolutePhotoPath(ports.documentsDir, w.item.local_path!),
+      url: signed.url,
+      fields: signed.fields,
+      signal: this.signal,
+      stallMs: this.settings.uploadStallMs,
+    });
+    switch (outcome.kind) {
+      case 'stored':
+        this.consecutiveTransient = 0;
+        await hooks.afterStoreSaved?.(w.item.id);
+        await markSynced(db, w.item.id, ports.clock.now(), outcome.confirmation);
+        if (outcome.existing) this.settle(w, 'alreadyUploaded');
+        else {
+          this.counts.bytes += w.item.size;
+          this.settle(w, 'uploaded');
+        }
+        return;
+      case 'refused':
+        this.consecutiveTransient = 0;
+        return this.itemFailed(w, outcome.reason);
+      case 'unreadable':
+        if (outcome.missing) return this.failAtOnce(w, `local file missing: ${w.item.local_path}`);
+        return this.itemFailed(w, `local file unreadable: ${outcome.reason}`);
+      case 'aborted':
+        await markQueued(db, w.item.id, { dueAt: ports.clock.now(), lastError: null, dropSigned: false });
+        this.setStop({ cause: causeOfAbort(outcome.reason), reason: outcome.reason.message });
+        return;
+      case 'transient':
+        await markQueued(db, w.item.id, {
+          dueAt: ports.clock.now(),
+          lastError: outcome.reason,
+          dropSigned: false,
+        });
+        return this.transientFailure(w, outcome.reason);
+    }
+  }
+
+  private async transientFailure(w: Work, reason: string): Promise<void> {
+    const { ports } = this.deps;
+    ports.logger.warn('photo upload interrupted', { photoId: w.item.id, reason });
+    this.consecutiveTransient++;
+    if (!(await ports.connectivity.getState()).online) {
+      this.setStop({ cause: 'offline', reason });
+    } else if (this.consecutiveTransient >= this.settings.uploadConcurrency) {
+      this.setStop({
+        cause: 'server_unavailable',
+        reason: `${this.consecutiveTransient} uploads in a row failed: ${reason}`,
+      });
+    } else if (w.tries < TRANSIENT_TRIES_PER_PASS) {
+      this.schedule(w);
+    }
+  }
+
+  /** An item-specific failure: one attempt; FAILED at maxItemAttempts, else backoff with full jitter. */
+  private async itemFailed(w: Work, reason: string): Promise<void> {
+    const { db, ports } = this.deps;
+    const attempts = w.item.attempts + 1;
+    if (attempts >= this.settings.maxItemAttempts) {
+      await markFailed(db, w.item.id, attempts, reason);
+      ports.logger.warn('photo failed', { photoId: w.item.id, attempts, reason });
+      this.settle(w, 'failed');
+      return;
+    }
+    const dueAt = ports.clock.now() + backoffDelayMs(attempts, this.backoff());
+    await markQueued(db, w.item.id, { dueAt, attempts, lastError: reason, dropSigned: true });
+    this.settle(w, 'deferred');
+  }
+
+  private async failAtOnce(w: Work, reason: string): Promise<void> {
+    await markFailed(this.deps.db, w.item.id, w.item.attempts, reason);
+    this.deps.ports.logger.warn('photo failed', { photoId: w.item.id, reason });
+    this.settle(w, 'failed');
+  }
+
+  private async fileIsMissing(w: Work): Promise<boolean> {
+    const { ports } = this.deps;
+    const path = w.item.local_path;
+    if (path && (await ports.files.info(absolutePhotoPath(ports.documentsDir, path))).exists) return false;
+    await this.failAtOnce(
+      w,
+      path ? `local file missing: ${path}` : 'local file missing (deleted from the device)',
+    );
+    return true;
+  }
+
+  private settle(w: Work, as: 'uploaded' | 'alreadyUploaded' | 'failed' | 'deferred'): void {
+    this.open.delete(w.item.id);
+    this.counts[as]++;
+  }
+
+  private backoff() {
+    return { baseMs: this.settings.retryBaseMs, capMs: this.settings.retryCapMs, random: this.deps.random };
+  }
+
+  private report(): PhotoQueueReport {
+    this.counts.left = this.open.size;
+    if (this.counts.left > 0 && !this.stop) {
+      this.stop = { cause: 'server_unavailable', reason: `${this.counts.left} uploads did not get through` };
+    }
+    if (
+      this.stop &&
+      this.counts.left === 0 &&
+      (this.stop.cause === 'deadline' || this.stop.cause === 'aborted')
+    ) {
+      // Time ran out only after the last item settled: nothing was left undone.
+      return { status: 'done', counts: this.counts };
+    }
+    return this.stop
+      ? { status: 'stopped', stopCause: this.stop.cause, reason: this.stop.reason, counts: this.counts }
+      : { status: 'done', counts: this.counts };
+  }
+}

@@ -1,0 +1,205 @@
+// The SQL of the local-only `photo_attachments` table. PowerSync tables are views (rowsAffected is
+// always 0), so every compare-and-set reads its rows inside the same write transaction.
+import type { SqlExecutor, SyncDatabase } from './database';
+
+export type PhotoState = 'QUEUED_UPLOAD' | 'UPLOADING' | 'SYNCED' | 'FAILED';
+
+export interface PhotoAttachment {
+  id: string;
+  /** Relative to the documents directory, e.g. `photos/<id>.jpg`; null once the original was cleaned up. */
+  local_path: string | null;
+  media_type: string;
+  size: number;
+  state: PhotoState;
+  attempts: number;
+  next_attempt_at: number;
+  claimed_at: number | null;
+  last_error: string | null;
+  created_at: number;
+  synced_at: number | null;
+  upload_url: string | null;
+  /** JSON of the signed multipart fields. */
+  upload_fields: string | null;
+  signed_at: number | null;
+}
+
+export interface SignedParams {
+  url: string;
+  fields: Record<string, string>;
+  signedAt: number;
+}
+
+export interface Confirmation {
+  publicId: string;
+  version: number;
+  signature: string;
+}
+
+// A photo is signed only once the server knows its row: no ps_crud entry for it may be pending.
+const NO_PENDING_CRUD = `NOT EXISTS (
+  SELECT 1 FROM ps_crud c
+  WHERE json_extract(c.data, '$.type') = 'photos' AND json_extract(c.data, '$.id') = a.id)`;
+
+/**
+ * Items due now, oldest first: queued ones whose backoff has passed, and `UPLOADING` ones (the
+ * caller guarantees no upload of this runtime is in flight, so those are a dead run's leftovers).
+ */
+export function selectDue(db: SqlExecutor, now: number): Promise<PhotoAttachment[]> {
+  return db.getAll<PhotoAttachment>(
+    `SELECT a.* FROM photo_attachments a
+     WHERE ((a.state = 'QUEUED_UPLOAD' AND a.next_attempt_at <= ?) OR a.state = 'UPLOADING')
+       AND ${NO_PENDING_CRUD}
+     ORDER BY a.created_at, a.id`,
+    [now],
+  );
+}
+
+export function getItem(db: SqlExecutor, id: string): Promise<PhotoAttachment | null> {
+  return db.getOptional<PhotoAttachment>('SELECT * FROM photo_attachments WHERE id = ?', [id]);
+}
+
+export async function countByState(db: SqlExecutor): Promise<Record<PhotoState, number>> {
+  const rows = await db.getAll<{ state: PhotoState; n: number }>(
+    'SELECT state, count(*) AS n FROM photo_attachments GROUP BY state',
+  );
+  const counts: Record<PhotoState, number> = { QUEUED_UPLOAD: 0, UPLOADING: 0, SYNCED: 0, FAILED: 0 };
+  for (const r of rows) counts[r.state] = r.n;
+  return counts;
+}
+
+export function insertItem(
+  tx: SqlExecutor,
+  item: { id: string; localPath: string; mediaType: string; size: number; now: number },
+): Promise<unknown> {
+  return tx.execute(
+    `INSERT INTO photo_attachments (id, local_path, media_type, size, state, attempts, next_attempt_at, created_at)
+     VALUES (?, ?, ?, ?, 'QUEUED_UPLOAD', 0, ?, ?)`,
+    [item.id, item.localPath, item.mediaType, item.size, item.now, item.now],
+  );
+}
+
+export function saveSigned(db: SqlExecutor, id: string, params: SignedParams): Promise<unknown> {
+  return db.execute(
+    `UPDATE photo_attachments SET upload_url = ?, upload_fields = ?, signed_at = ?
+     WHERE id = ? AND state IN ('QUEUED_UPLOAD', 'UPLOADING')`,
+    [params.url, JSON.stringify(params.fields), params.signedAt, id],
+  );
+}
+
+export function signedParamsOf(item: PhotoAttachment): SignedParams | null {
+  if (!item.upload_url || !item.upload_fields || item.signed_at == null) return null;
+  return { url: item.upload_url, fields: JSON.parse(item.upload_fields), signedAt: item.signed_at };
+}
+
+export function markUploading(db: SqlExecutor, id: string, now: number): Promise<unknown> {
+  return db.execute(`UPDATE photo_attachments SET state = 'UPLOADING', claimed_at = ? WHERE id = ?`, [
+    now,
+    id,
+  ]);
+}
+
+/**
+ * Back to the queue, due at `dueAt`. An upload that started and did not finish may have reached the
+ * store, so its signed params are dropped: the next try asks the server first.
+ */
+export function markQueued(
+  db: SqlExecutor,
+  id: string,
+  change: { dueAt: number; attempts?: number; lastError: string | null; dropSigned: boolean },
+): Promise<unknown> {
+  const signed = change.dropSigned ? ', upload_url = NULL, upload_fields = NULL, signed_at = NULL' : '';
+  return db.execute(
+    `UPDATE photo_attachments
+     SET state = 'QUEUED_UPLOAD', next_attempt_at = ?, attempts = coalesce(?, attempts), last_error = ?,
+         claimed_at = NULL${signed}
+     WHERE id = ?`,
+    [change.dueAt, change.attempts ?? null, change.lastError, id],
+  );
+}
+
+export function markFailed(db: SqlExecutor, id: string, attempts: number, reason: string): Promise<unknown> {
+  return db.execute(
+    `UPDATE photo_attachments
+     SET state = 'FAILED', attempts = ?, last_error = ?, claimed_at = NULL,
+         upload_url = NULL, upload_fields = NULL, signed_at = NULL
+     WHERE id = ?`,
+    [attempts, reason, id],
+  );
+}
+
+/**
+ * `SYNCED`, and with a confirmation also the photo row's CRUD PATCH — one write transaction, so a
+ * kill leaves either both or neither.
+ */
+export function markSynced(
+  db: SyncDatabase,
+  id: string,
+  now: number,
+  confirmation: Confirmation | null,
+): Promise<void> {
+  return db.writeTransaction(async (tx) => {
+    if (confirmation) {
+      await tx.execute(
+        `UPDATE photos SET cloudinary_public_id = ?, cloudinary_version = ?, cloudinary_signature = ?
+         WHERE id = ?`,
+        [confirmation.publicId, confirmation.version, confirmation.signature, id],
+      );
+    }
+    await tx.execute(
+      `UPDATE photo_attachments
+       SET state = 'SYNCED', synced_at = ?, last_error = NULL, claimed_at = NULL,
+           upload_url = NULL, upload_fields = NULL, signed_at = NULL
+       WHERE id = ?`,
+      [now, id],
+    );
+  });
+}
+
+/** Makes FAILED items (all, or the one given) due now with a fresh attempt count; returns how many. */
+export function requeueFailed(db: SyncDatabase, now: number, id?: string): Promise<number> {
+  return db.writeTransaction(async (tx) => {
+    const where = id === undefined ? `state = 'FAILED'` : `state = 'FAILED' AND id = ?`;
+    const args = id === undefined ? [] : [id];
+    const { n } = await tx.get<{ n: number }>(
+      `SELECT count(*) AS n FROM photo_attachments WHERE ${where}`,
+      args,
+    );
+    await tx.execute(
+      `UPDATE photo_attachments
+       SET state = 'QUEUED_UPLOAD', attempts = 0, next_attempt_at = ?, last_error = NULL
+       WHERE ${where}`,
+      [now, ...args],
+    );
+    return n;
+  });
+}
+
+/** Makes a waiting item (in backoff) due now, keeping its attempt count; returns whether it was waiting. */
+export function expediteQueued(db: SyncDatabase, now: number, id: string): Promise<boolean> {
+  return db.writeTransaction(async (tx) => {
+    const row = await tx.getOptional<{ id: string }>(
+      `SELECT id FROM photo_attachments WHERE id = ? AND state = 'QUEUED_UPLOAD'`,
+      [id],
+    );
+    if (!row) return false;
+    await tx.execute('UPDATE photo_attachments SET next_attempt_at = ? WHERE id = ?', [now, id]);
+    return true;
+  });
+}
+
+/** SYNCED items whose original is still on disk and was synced at or before `syncedBefore`. */
+export function selectCleanable(
+  db: SqlExecutor,
+  syncedBefore: number,
+): Promise<Array<Pick<PhotoAttachment, 'id' | 'local_path'>>> {
+  return db.getAll(
+    `SELECT id, local_path FROM photo_attachments
+     WHERE state = 'SYNCED' AND local_path IS NOT NULL AND synced_at <= ?
+     ORDER BY synced_at`,
+    [syncedBefore],
+  );
+}
+
+export function clearLocalPath(db: SqlExecutor, id: string): Promise<unknown> {
+  return db.execute(`UPDATE photo_attachments SET local_path = NULL WHERE id = ? AND state = 'SYNCED'`, [id]);
+}

@@ -1,0 +1,51 @@
+// The user's photo settings, kept in the local-only `sync_settings` key/value table.
+import type { SqlExecutor, SyncDatabase } from './database';
+
+export interface PhotoSettings {
+  /** Upload photos only on an unmetered connection (Wi-Fi). */
+  wifiOnly: boolean;
+  /** Delete the local original this many days after it is SYNCED; null keeps originals. */
+  deleteOriginalsAfterDays: number | null;
+}
+
+export const DEFAULT_PHOTO_SETTINGS: PhotoSettings = { wifiOnly: false, deleteOriginalsAfterDays: null };
+
+const KEYS = {
+  wifiOnly: 'photos.wifi_only',
+  deleteOriginalsAfterDays: 'photos.delete_originals_after_days',
+} as const;
+
+export async function readPhotoSettings(db: SqlExecutor): Promise<PhotoSettings> {
+  const rows = await db.getAll<{ id: string; value: string | null }>(
+    'SELECT id, value FROM sync_settings WHERE id IN (?, ?)',
+    [KEYS.wifiOnly, KEYS.deleteOriginalsAfterDays],
+  );
+  const value = (key: string) => rows.find((r) => r.id === key)?.value ?? null;
+  const days = value(KEYS.deleteOriginalsAfterDays);
+  return {
+    wifiOnly: value(KEYS.wifiOnly) === 'true',
+    deleteOriginalsAfterDays: days === null || days === '' ? null : Number(days),
+  };
+}
+
+export async function writePhotoSettings(
+  db: SyncDatabase,
+  change: Partial<PhotoSettings>,
+): Promise<PhotoSettings> {
+  const days = change.deleteOriginalsAfterDays;
+  if (days != null && !(Number.isFinite(days) && days >= 0)) {
+    throw new RangeError(`deleteOriginalsAfterDays must be a number of days ≥ 0 or null, got ${days}`);
+  }
+  await db.writeTransaction(async (tx) => {
+    if (change.wifiOnly !== undefined) await put(tx, KEYS.wifiOnly, String(change.wifiOnly));
+    if (days !== undefined) await put(tx, KEYS.deleteOriginalsAfterDays, days === null ? '' : String(days));
+  });
+  return readPhotoSettings(db);
+}
+
+// PowerSync views refuse UPSERT: update, then insert when no row was there.
+async function put(tx: SqlExecutor, key: string, value: string): Promise<void> {
+  const existing = await tx.getOptional<{ id: string }>('SELECT id FROM sync_settings WHERE id = ?', [key]);
+  if (existing) await tx.execute('UPDATE sync_settings SET value = ? WHERE id = ?', [value, key]);
+  else await tx.execute('INSERT INTO sync_settings (id, value) VALUES (?, ?)', [key, value]);
+}

@@ -1,0 +1,122 @@
+// One photo's upload to the media store through the uploadFile port, with progress-based stall
+// detection, classified by what the failure means for the item.
+import { abortReason, anySignal } from './abort';
+import type { Confirmation } from './photoQueueStore';
+import type { UploadFilePort } from './ports';
+
+/** What an uploadFile port rejects with when the local file cannot be read (not a network failure). */
+export class FileReadError extends Error {
+  override name = 'FileReadError';
+  constructor(
+    message: string,
+    /** The file does not exist (as opposed to existing but unreadable). */
+    readonly missing: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export class UploadStalledError extends Error {
+  override name = 'UploadStalledError';
+}
+
+export type UploadOutcome =
+  /** The store holds the file (`existing`: it already did, nothing new was stored). */
+  | { kind: 'stored'; confirmation: Confirmation; existing: boolean; sentBytes: number }
+  /** The store refused this item (4xx): counts as an attempt. */
+  | { kind: 'refused'; reason: string; sentBytes: number }
+  /** The local file could not be read: counts as an attempt; a missing file fails at once. */
+  | { kind: 'unreadable'; reason: string; missing: boolean }
+  /** Network failure, stall, 5xx, 408/429: says nothing about the item, never an attempt. */
+  | { kind: 'transient'; reason: string; sentBytes: number }
+  /** The run's signal aborted (deadline, app became active). */
+  | { kind: 'aborted'; reason: Error; sentBytes: number };
+
+export async function uploadPhoto(opts: {
+  uploadFile: UploadFilePort;
+  /** Absolute path of the file. */
+  path: string;
+  url: string;
+  fields: Record<string, string>;
+  signal: AbortSignal;
+  /** Abandon the upload when no byte was sent for this long. */
+  stallMs: number;
+}): Promise<UploadOutcome> {
+  const stall = new AbortController();
+  const linked = anySignal([opts.signal, stall.signal]);
+  let sentBytes = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const armStallTimer = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(
+      () => stall.abort(new UploadStalledError(`no upload progress for ${opts.stallMs} ms`)),
+      opts.stallMs,
+    );
+  };
+  armStallTimer();
+  try {
+    const res = await opts.uploadFile(opts.path, opts.url, opts.fields, linked.signal, (sent) => {
+      if (sent > sentBytes) {
+        sentBytes = sent;
+        armStallTimer();
+      }
+    });
+    if (res.status >= 200 && res.status < 300) return storedOutcome(res.body, sentBytes);
+    const reason = `media store HTTP ${res.status}${errorDetail(res.body)}`;
+    if (res.status === 408 || res.status === 429 || res.status >= 500) {
+      return { kind: 'transient', reason, sentBytes };
+    }
+    if (res.status >= 400) return { kind: 'refused', reason, sentBytes };
+    return { kind: 'transient', reason: `media store answered ${res.status}`, sentBytes };
+  } catch (e) {
+    if (opts.signal.aborted) return { kind: 'aborted', reason: abortReason(opts.signal), sentBytes };
+    if (stall.signal.aborted)
+      return { kind: 'transient', reason: abortReason(stall.signal).message, sentBytes };
+    if (e instanceof Error && e.name === 'FileReadError') {
+      return { kind: 'unreadable', reason: e.message, missing: (e as FileReadError).missing === true };
+    }
+    return {
+      kind: 'transient',
+      reason: `upload failed: ${e instanceof Error ? e.message : String(e)}`,
+      sentBytes,
+    };
+  } finally {
+    clearTimeout(timer);
+    linked.dispose();
+  }
+}
+
+function storedOutcome(body: string, sentBytes: number): UploadOutcome {
+  let answer: { public_id?: unknown; version?: unknown; signature?: unknown; existing?: unknown } | undefined;
+  try {
+    answer = JSON.parse(body);
+  } catch {
+    answer = undefined;
+  }
+  if (
+    typeof answer?.public_id !== 'string' ||
+    typeof answer.version !== 'number' ||
+    typeof answer.signature !== 'string'
+  ) {
+    return {
+      kind: 'refused',
+      reason: `media store answered success without public_id/version/signature`,
+      sentBytes,
+    };
+  }
+  return {
+    kind: 'stored',
+    confirmation: { publicId: answer.public_id, version: answer.version, signature: answer.signature },
+    existing: answer.existing === true,
+    sentBytes,
+  };
+}
+
+function errorDetail(body: string): string {
+  try {
+    const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
+    return typeof message === 'string' ? `: ${message}` : '';
+  } catch {
+    return '';
+  }
+}
