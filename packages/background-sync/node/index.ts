@@ -1,1 +1,2 @@
 export * from './nodePorts';
+export * from './nodeUploadFile';
