@@ -1,0 +1,278 @@
+// The double's wire protocol, read with a bare HTTP client: line shapes, checksums, resume,
+// organization isolation, live rounds, write checkpoints, authentication and fault behaviours.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  addChecksums,
+  createPowerSyncDouble,
+  createTestIssuer,
+  type PowerSyncDouble,
+  type TestIssuer,
+} from '../src/index';
+import { openStream, type RawStream } from './support/ndjsonClient';
+
+let issuer: TestIssuer;
+let otherIssuer: TestIssuer;
+let double: PowerSyncDouble;
+const open: RawStream[] = [];
+
+beforeAll(async () => {
+  issuer = await createTestIssuer();
+  otherIssuer = await createTestIssuer();
+});
+afterAll(async () => {
+  await issuer.close();
+  await otherIssuer.close();
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) s.close();
+  await double?.close();
+});
+
+async function start() {
+  double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl, audience: issuer.audience });
+  return double;
+}
+
+async function stream(token: string | undefined, body: unknown = { buckets: [], client_id: 'c1' }) {
+  const s = await openStream(double.url, token, body);
+  open.push(s);
+  return s;
+}
+
+type Op = {
+  op_id: string;
+  op: string;
+  object_type: string;
+  object_id: string;
+  data: string | null;
+  checksum: number;
+};
+const dataOps = (lines: Record<string, unknown>[]) =>
+  lines.filter((l) => 'data' in l).flatMap((l) => (l.data as { data: Op[] }).data);
+
+describe('sync stream', () => {
+  it('serves the token organization’s bucket: checkpoint, data, checkpoint_complete', async () => {
+    await start();
+    double.putRow('org-a', 'schedules', { id: 's1', org_id: 'org-a', customer: 'Ann' });
+    double.putRow('org-b', 'schedules', { id: 's2', org_id: 'org-b', customer: 'Bob' });
+    double.putRow('org-a', 'invoices', { id: 'i1', org_id: 'org-a', amount_cents: 1200 });
+    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }));
+    expect(s.status).toBe(200);
+    expect(s.contentType).toBe('application/x-ndjson');
+    const lines = await s.until('checkpoint_complete');
+    expect(lines[0]).toEqual({ token_expires_in: expect.any(Number) });
+    const checkpoint = lines[1]?.checkpoint as { last_op_id: string; buckets: { checksum: number }[] };
+    expect(checkpoint.buckets).toEqual([
+      { bucket: 'org_data["org-a"]', checksum: double.bucketState('org-a').checksum, count: 2, priority: 3 },
+    ]);
+    const ops = dataOps(lines);
+    expect(ops.map((o) => [o.op, o.object_type, o.object_id])).toEqual([
+      ['PUT', 'schedules', 's1'],
+      ['PUT', 'invoices', 'i1'],
+    ]);
+    expect(JSON.parse(ops[0]?.data as string)).toEqual({ id: 's1', org_id: 'org-a', customer: 'Ann' });
+    expect(typeof ops[0]?.op_id).toBe('string');
+    expect(ops.reduce((sum, o) => addChecksums(sum, o.checksum), 0)).toBe(checkpoint.buckets[0]?.checksum);
+    expect(lines.at(-1)).toEqual({ checkpoint_complete: { last_op_id: checkpoint.last_op_id } });
+    expect(JSON.stringify(lines)).not.toContain('org-b');
+  });
+
+  it('a bucket checksum is the wrapping u32 sum of every op, and resuming sends only later ops', async () => {
+    await start();
+    const ids = double.putRows(
+      'org-a',
+      'schedules',
+      Array.from({ length: 300 }, (_, i) => ({ id: `s${i}`, customer: `c${i}` })),
+    );
+    double.deleteRow('org-a', 'schedules', 's7');
+    const token = await issuer.mintToken({ sub: 'u1', orgId: 'org-a' });
+    const full = await (await stream(token)).until('checkpoint_complete');
+    const all = dataOps(full);
+    expect(all).toHaveLength(301);
+    const sum = all.reduce((acc, o) => addChecksums(acc, o.checksum), 0);
+    const plain = all.reduce((acc, o) => acc + o.checksum, 0);
+    expect(plain).toBeGreaterThan(2 ** 32); // the sum wraps
+    expect(sum).toBe(double.bucketState('org-a').checksum);
+    expect(all.at(-1)).toMatchObject({ op: 'REMOVE', object_id: 's7', data: null });
+
+    const after = ids[199] as string;
+    const resumed = await (
+      await stream(token, { buckets: [{ name: 'org_data["org-a"]', after }], client_id: 'c1' })
+    ).until('checkpoint_complete');
+    const later = dataOps(resumed);
+    expect(later.map((o) => o.op_id)).toEqual(all.slice(200).map((o) => o.op_id));
+    expect(resumed.find((l) => 'checkpoint' in l)).toMatchObject({
+      checkpoint: { buckets: [{ checksum: sum, count: 301 }] },
+    });
+    expect(resumed.find((l) => 'data' in l)).toMatchObject({ data: { after } });
+    expect(double.streams.at(-1)?.requestBuckets).toEqual([{ name: 'org_data["org-a"]', after }]);
+  });
+
+  it('splits ops over data lines with has_more and next_after', async () => {
+    double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl, maxOpsPerLine: 2 });
+    double.putRows('org-a', 'schedules', [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
+    const lines = await (await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }))).until(
+      'checkpoint_complete',
+    );
+    const data = lines.filter((l) => 'data' in l).map((l) => l.data as Record<string, unknown>);
+    expect(data.map((d) => [d.after, d.next_after, d.has_more])).toEqual([
+      ['0', '2', true],
+      ['2', '3', false],
+    ]);
+  });
+
+  it('sends live changes of the organization as checkpoint_diff rounds, deletes as REMOVE', async () => {
+    await start();
+    double.putRow('org-a', 'schedules', { id: 's1' });
+    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }));
+    await s.until('checkpoint_complete');
+    double.putRow('org-b', 'schedules', { id: 'other' });
+    double.putRow('org-a', 'schedules', { id: 's2' });
+    double.deleteRow('org-a', 'schedules', 's1');
+    const round = await s.until('checkpoint_complete');
+    expect(round[0]).toEqual({
+      checkpoint_diff: {
+        last_op_id: expect.any(String),
+        updated_buckets: [
+          {
+            bucket: 'org_data["org-a"]',
+            checksum: double.bucketState('org-a').checksum,
+            count: 3,
+            priority: 3,
+          },
+        ],
+        removed_buckets: [],
+      },
+    });
+    expect(dataOps(round).map((o) => [o.op, o.object_id])).toEqual([
+      ['PUT', 's2'],
+      ['REMOVE', 's1'],
+    ]);
+    expect(double.rows('org-a').map((r) => r.id)).toEqual(['s2']);
+    expect(double.deleteRow('org-a', 'schedules', 'never')).toBeUndefined();
+  });
+
+  it('echoes a write checkpoint in the next checkpoint line of the same user and client', async () => {
+    await start();
+    const token = await issuer.mintToken({ sub: 'u1', orgId: 'org-a' });
+    const s = await stream(token);
+    const other = await stream(await issuer.mintToken({ sub: 'u2', orgId: 'org-a' }));
+    await s.until('checkpoint_complete');
+    await other.until('checkpoint_complete');
+    const res = await fetch(`${double.url}/write-checkpoint2.json?client_id=c1`, {
+      headers: { authorization: `Token ${token}` },
+    });
+    expect(await res.json()).toEqual({ data: { write_checkpoint: '1' } });
+    const round = await s.until('checkpoint_complete');
+    expect(round[0]).toMatchObject({ checkpoint_diff: { write_checkpoint: '1', updated_buckets: [] } });
+    const fresh = await (await stream(token)).until('checkpoint_complete');
+    expect(fresh.find((l) => 'checkpoint' in l)).toMatchObject({ checkpoint: { write_checkpoint: '1' } });
+    await expect(other.next(300)).rejects.toThrow(/no line/);
+  });
+
+  it('serves no bucket to a token without org_id', async () => {
+    await start();
+    double.putRow('org-a', 'schedules', { id: 's1' });
+    const lines = await (await stream(await issuer.mintToken({ sub: 'u1' }))).until('checkpoint_complete');
+    expect(lines[1]).toMatchObject({ checkpoint: { buckets: [] } });
+    expect(dataOps(lines)).toEqual([]);
+  });
+
+  it('ends a stream at token expiry with token_expires_in 0', async () => {
+    await start();
+    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a', expiresInS: 1 }));
+    const lines = await s.until('checkpoint_complete');
+    expect(lines[0]).toEqual({ token_expires_in: expect.any(Number) });
+    expect(await s.next(3_000)).toEqual({ token_expires_in: 0 });
+    await double.waitFor((e) => e.type === 'stream_close', { since: 0 });
+    expect(double.streams[0]?.closedBy).toBe('server');
+  });
+});
+
+describe('authentication', () => {
+  it('answers 401 to a missing, foreign, wrong-audience or kid-less token, and records each', async () => {
+    await start();
+    const { SignJWT, generateKeyPair } = await import('jose');
+    const { privateKey } = await generateKeyPair('RS256');
+    const noKid = await new SignJWT({ org_id: 'org-a' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setSubject('u1')
+      .setAudience(issuer.audience)
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    const tokens = [
+      undefined,
+      'not-a-jwt',
+      await otherIssuer.mintToken({ sub: 'u1', orgId: 'org-a' }),
+      await issuer.mintToken({ sub: 'u1', orgId: 'org-a', audience: 'someone-else' }),
+      await issuer.mintToken({ sub: 'u1', orgId: 'org-a', expiresInS: -60 }),
+      noKid,
+    ];
+    for (const token of tokens) expect((await stream(token)).status).toBe(401);
+    const wc = await fetch(`${double.url}/write-checkpoint2.json?client_id=c1`, {
+      headers: { authorization: 'Token nope' },
+    });
+    expect(wc.status).toBe(401);
+    expect(double.stats()).toMatchObject({ unauthorized: 7, streamsOpened: 0 });
+    expect(
+      double.events.filter((e) => e.type === 'unauthorized').map((e) => 'reason' in e && e.reason),
+    ).toEqual([
+      expect.stringMatching(/missing/),
+      expect.stringMatching(/malformed/),
+      expect.stringMatching(/signature|no applicable key/i),
+      expect.stringMatching(/aud/),
+      expect.stringMatching(/exp/),
+      expect.stringMatching(/kid/),
+      expect.stringMatching(/malformed/),
+    ]);
+  });
+
+  it('rejectNextTokens refuses that many valid tokens, then accepts', async () => {
+    await start();
+    double.setBehaviour({ rejectNextTokens: 1 });
+    const token = await issuer.mintToken({ sub: 'u1', orgId: 'org-a' });
+    expect((await stream(token)).status).toBe(401);
+    expect((await stream(token)).status).toBe(200);
+    expect(double.behaviour.rejectNextTokens).toBe(0);
+  });
+});
+
+describe('faults and stream events', () => {
+  it('stallAfterLines leaves the stream open and silent; the client closing it is recorded', async () => {
+    await start();
+    double.putRow('org-a', 'schedules', { id: 's1' });
+    double.setBehaviour({ stallAfterLines: 2 });
+    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }));
+    expect(Object.keys(await s.next())).toEqual(['token_expires_in']);
+    expect(Object.keys(await s.next())).toEqual(['checkpoint']);
+    await double.waitFor((e) => e.type === 'stream_stalled', { since: 0 });
+    double.putRow('org-a', 'schedules', { id: 's2' });
+    await expect(s.next(300)).rejects.toThrow(/no line/);
+    expect(double.stats().streamsOpen).toBe(1);
+    s.close();
+    const closed = await double.waitFor((e) => e.type === 'stream_close', { since: 0 });
+    expect(closed).toMatchObject({ stream: { closedBy: 'client', stalled: true } });
+    expect(double.stats().streamsOpen).toBe(0);
+  });
+
+  it('failStreamsWith answers that status instead of a stream', async () => {
+    await start();
+    double.setBehaviour({ failStreamsWith: 503 });
+    expect((await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }))).status).toBe(503);
+    expect(double.events.map((e) => e.type)).toEqual(['stream_refused']);
+  });
+
+  it('endStreams ends open streams from the double’s side', async () => {
+    await start();
+    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }));
+    await s.until('checkpoint_complete');
+    double.endStreams();
+    await double.waitFor((e) => e.type === 'stream_close', { since: 0 });
+    expect(double.streams[0]?.closedBy).toBe('server');
+  });
+
+  it('refuses a row without an id', async () => {
+    await start();
+    expect(() => double.putRow('org-a', 'schedules', { id: '' })).toThrow(/non-empty string id/);
+  });
+});
