@@ -3,7 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { column, PowerSyncDatabase, Schema, Table } from '@powersync/node';
+import { column, LogLevels, PowerSyncDatabase, type PowerSyncLogger, Schema, Table } from '@powersync/node';
 import type { SyncDatabase } from '../../src/database';
 import { createAppSchema } from '../../src/schema';
 
@@ -20,6 +20,16 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
+/** The SDK's own log, quiet unless LOG_LEVEL asks for it (tests inject faults it would report). */
+const sdkLogger: PowerSyncLogger = {
+  log(record) {
+    const level = process.env.LOG_LEVEL;
+    if (!level || level === 'silent') return;
+    const min = LogLevels[level as keyof typeof LogLevels] ?? LogLevels.warn;
+    if (record.level >= min) console.error(`[PowerSync] ${record.message}`, record.error ?? '');
+  },
+};
+
 /** Opens (creating if needed) `<dir>/<filename>`; without `dir`, a fresh temp folder. */
 export async function openTestDatabase(
   options: { dir?: string; filename?: string } = {},
@@ -30,6 +40,7 @@ export async function openTestDatabase(
   const db = new PowerSyncDatabase({
     schema: nodeAppSchema,
     database: { dbFilename: path, readWorkerCount: 1 },
+    logger: sdkLogger,
   });
   await db.init();
   const syncDb: SyncDatabase = db;
