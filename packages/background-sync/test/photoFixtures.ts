@@ -1,11 +1,15 @@
 // Test fixtures for the photo queue tests: photo files (a valid JPEG header, the rest random, so
 // the media store's content probe accepts them at any size), ports on a temp documents folder.
+import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createNodePorts, type NodePorts, type NodePortsOptions } from '../node/nodePorts';
+import type { PhotoQueueReport } from '../src/photoQueue';
 import type { Logger } from '../src/ports';
+import type { SyncSettings } from '../src/settings';
 
 // An 8×8 grey baseline JPEG (jpeg-js, quality 10). Bytes after its end marker are ignored by decoders.
 const TINY_JPEG = Buffer.from(
@@ -45,4 +49,62 @@ export function photoTestPorts(
   const root = mkdtempSync(join(tmpdir(), 'vhd-photos-'));
   const ports = createNodePorts({ documentsDir: join(root, 'documents'), logger: silentLogger, ...options });
   return { ...ports, captureDir: root };
+}
+
+/** Configuration of photoQueueChild.ts. */
+export interface PhotoChildConfig {
+  dbDir: string;
+  dbFile: string;
+  apiUrl: string;
+  /** A bearer token valid for the whole pass. */
+  token: string;
+  documentsDir: string;
+  settings?: Partial<SyncSettings>;
+  /** Photos to enqueue first (captured files). */
+  enqueue?: Array<{ photoId: string; path: string }>;
+  /** Upload pending CRUD (the photo rows) before the pass. */
+  uploadCrudFirst?: boolean;
+  /** SIGKILL itself at the named kill point "after the store saved, before SYNCED". */
+  killAtStoreSaved?: boolean;
+  /** Sample memory (rss, array buffers) every 2 ms during the pass; run with --expose-gc. */
+  sampleMemory?: boolean;
+}
+
+export interface PhotoChildReport {
+  result: PhotoQueueReport;
+  memory?: { baselineRss: number; peakRss: number; baselineArrayBuffers: number; peakArrayBuffers: number };
+}
+
+const CHILD = fileURLToPath(new URL('./photoQueueChild.ts', import.meta.url));
+
+/** Runs photoQueueChild.ts to its end (or its kill): exit signal, report, stderr. */
+export function runPhotoChild(config: PhotoChildConfig): Promise<{
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  report?: PhotoChildReport;
+  stderr: string;
+}> {
+  const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', CHILD], {
+    env: { ...process.env, PHOTO_CHILD: JSON.stringify(config) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve) => {
+    child.on('close', (code, signal) => {
+      const line = stdout.split('\n').find((l) => l.startsWith('report '));
+      resolve({
+        code,
+        signal,
+        stderr,
+        ...(line ? { report: JSON.parse(line.slice('report '.length)) as PhotoChildReport } : {}),
+      });
+    });
+  });
 }

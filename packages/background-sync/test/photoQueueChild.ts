@@ -1,0 +1,75 @@
+// A child process that runs one photo queue pass on a database file, so a test can watch a real
+// kill or measure memory apart from the test runner. Run with tsx (node --import tsx); config in
+// PHOTO_CHILD (JSON, see PhotoChildConfig). Prints `report <json>` when the pass ends.
+
+import { createNodePorts } from '../node/nodePorts';
+import { Deadline } from '../src/abort';
+import { ApiClient } from '../src/apiClient';
+import { CrudUploader } from '../src/crudUploader';
+import { PhotoAttachmentQueue } from '../src/photoQueue';
+import { DEFAULT_SETTINGS } from '../src/settings';
+import type { PhotoChildConfig, PhotoChildReport } from './photoFixtures';
+import { silentLogger } from './photoFixtures';
+import { openTestDatabase } from './support/testDatabase';
+
+const config = JSON.parse(process.env.PHOTO_CHILD ?? '') as PhotoChildConfig;
+const t = await openTestDatabase({ dir: config.dbDir, filename: config.dbFile });
+const ports = createNodePorts({
+  apiUrl: config.apiUrl,
+  documentsDir: config.documentsDir,
+  getToken: async () => config.token,
+  logger: silentLogger,
+});
+const settings = { ...DEFAULT_SETTINGS, ...config.settings };
+const queue = new PhotoAttachmentQueue({
+  db: t.syncDb,
+  ports,
+  settings,
+  hooks: {
+    afterStoreSaved: () => {
+      // The named kill point: the media store has the file, the item is not SYNCED yet.
+      if (config.killAtStoreSaved) process.kill(process.pid, 'SIGKILL');
+    },
+  },
+});
+
+for (const photo of config.enqueue ?? []) {
+  await queue.enqueue({
+    photoId: photo.photoId,
+    sourcePath: photo.path,
+    mediaType: 'image/jpeg',
+    kind: 'before',
+  });
+}
+if (config.uploadCrudFirst) {
+  const uploader = new CrudUploader({
+    db: t.syncDb,
+    api: new ApiClient(ports),
+    connectivity: ports.connectivity,
+    clock: ports.clock,
+    logger: ports.logger,
+    settings,
+  });
+  await uploader.upload({ signal: new AbortController().signal });
+}
+
+const memory = { baselineRss: 0, peakRss: 0, baselineArrayBuffers: 0, peakArrayBuffers: 0 };
+let sampler: ReturnType<typeof setInterval> | undefined;
+if (config.sampleMemory) {
+  (globalThis as { gc?: () => void }).gc?.();
+  const base = process.memoryUsage();
+  memory.baselineRss = memory.peakRss = base.rss;
+  memory.baselineArrayBuffers = memory.peakArrayBuffers = base.arrayBuffers;
+  sampler = setInterval(() => {
+    const now = process.memoryUsage();
+    memory.peakRss = Math.max(memory.peakRss, now.rss);
+    memory.peakArrayBuffers = Math.max(memory.peakArrayBuffers, now.arrayBuffers);
+  }, 2);
+}
+const deadline = new Deadline(ports.clock, 60_000, settings.safetyMarginMs);
+const result = await queue.processQueue({ deadline });
+clearInterval(sampler);
+deadline.dispose();
+const report: PhotoChildReport = { result, ...(config.sampleMemory ? { memory } : {}) };
+process.stdout.write(`report ${JSON.stringify(report)}\n`);
+await t.close();

@@ -1,0 +1,98 @@
+// One photo's upload through the real Node adapter against a scripted HTTP endpoint: what each
+// kind of answer or failure means for the item (an attempt or not), and stall detection.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { nodeUploadFile } from '../node/nodeUploadFile';
+import { AbortError } from '../src/abort';
+import { uploadPhoto } from '../src/photoUpload';
+import { capturePhoto } from './photoFixtures';
+
+let dir: string;
+let server: Server;
+let url: string;
+let answer: (req: IncomingMessage, res: ServerResponse) => void;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'photo-upload-'));
+  server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => answer(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/upload`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function json(status: number, body: unknown) {
+  return (_req: IncomingMessage, res: ServerResponse) =>
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+}
+
+function upload(path: string, signal = new AbortController().signal, stallMs = 5_000) {
+  return uploadPhoto({ uploadFile: nodeUploadFile, path, url, fields: { public_id: 'p' }, signal, stallMs });
+}
+
+describe('uploadPhoto', () => {
+  it('reads the confirmation from a success, and whether the store already had the file', async () => {
+    const { path } = capturePhoto(dir, 10_000);
+    answer = json(200, { public_id: 'vhd/o/photos/p', version: 17, signature: 'abc', existing: true });
+    expect(await upload(path)).toEqual({
+      kind: 'stored',
+      confirmation: { publicId: 'vhd/o/photos/p', version: 17, signature: 'abc' },
+      existing: true,
+      sentBytes: 10_000,
+    });
+  });
+
+  it('counts a 4xx (and a success without a confirmation) against the item, never a 5xx, 408 or 429', async () => {
+    const { path } = capturePhoto(dir, 1_000);
+    answer = json(400, { error: { message: 'Invalid image file' } });
+    expect(await upload(path)).toMatchObject({
+      kind: 'refused',
+      reason: 'media store HTTP 400: Invalid image file',
+    });
+    answer = json(200, { public_id: 'x' });
+    expect(await upload(path)).toMatchObject({ kind: 'refused' });
+    for (const status of [500, 503, 408, 429]) {
+      answer = json(status, {});
+      expect(await upload(path)).toMatchObject({ kind: 'transient', reason: `media store HTTP ${status}` });
+    }
+  });
+
+  it('abandons an upload without progress as transient (not an attempt)', async () => {
+    const { path } = capturePhoto(dir, 1_000);
+    answer = () => {}; // reads everything, never answers
+    const outcome = await upload(path, new AbortController().signal, 300);
+    expect(outcome).toMatchObject({
+      kind: 'transient',
+      reason: 'no upload progress for 300 ms',
+      sentBytes: 1_000,
+    });
+  });
+
+  it('reports the run’s abort as aborted, a connection reset as transient, a missing file as unreadable', async () => {
+    const { path } = capturePhoto(dir, 1_000);
+    answer = () => {};
+    const controller = new AbortController();
+    const pending = upload(path, controller.signal);
+    setTimeout(() => controller.abort(new AbortError('app became active')), 50);
+    expect(await pending).toMatchObject({ kind: 'aborted', reason: { message: 'app became active' } });
+
+    answer = (req) => req.socket.destroy();
+    expect(await upload(path)).toMatchObject({
+      kind: 'transient',
+      reason: expect.stringMatching(/^upload failed/),
+    });
+
+    expect(await upload(join(dir, 'gone.jpg'))).toMatchObject({ kind: 'unreadable', missing: true });
+  });
+});
