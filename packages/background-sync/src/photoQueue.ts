@@ -296,6 +296,8 @@ class QueuePass {
   private stop: Stop | undefined;
   private consecutiveTransient = 0;
   private taskEnded: (() => void) | undefined;
+  /** A bug or a database error in one upload's bookkeeping: no new uploads, rethrown at the end. */
+  private unexpected: { error: unknown } | undefined;
 
   constructor(
     private readonly deps: PassDeps,
@@ -327,15 +329,21 @@ class QueuePass {
       await this.sign(batch.filter((w) => this.needsSigning(w)));
       for (const w of batch) if (w.signed && this.open.has(w.item.id)) this.schedule(w);
     }
+    // Every upload settles before the pass returns, even when one of them failed unexpectedly.
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+    if (this.unexpected) throw this.unexpected.error;
     return this.report();
   }
 
   private schedule(w: Work): void {
-    const task = this.limit(() => this.uploadOne(w)).finally(() => {
-      this.tasks.delete(task);
-      this.taskEnded?.();
-    });
+    const task: Promise<void> = this.limit(() => this.uploadOne(w))
+      .catch((error: unknown) => {
+        this.unexpected ??= { error };
+      })
+      .finally(() => {
+        this.tasks.delete(task);
+        this.taskEnded?.();
+      });
     this.tasks.add(task);
   }
 
@@ -347,7 +355,7 @@ class QueuePass {
 
   /** No new unit of work: stopped, aborted, or inside the safety margin. */
   private stopped(): boolean {
-    if (this.stop) return true;
+    if (this.stop || this.unexpected) return true;
     if (this.signal.aborted) {
       this.setStop({ cause: causeOfAbort(this.signal.reason), reason: 'the run was aborted' });
       return true;

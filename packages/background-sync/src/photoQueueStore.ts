@@ -36,9 +36,10 @@ export interface Confirmation {
 }
 
 // A photo is signed only once the server knows its row: no ps_crud entry for it may be pending.
-const NO_PENDING_CRUD = `NOT EXISTS (
-  SELECT 1 FROM ps_crud c
-  WHERE json_extract(c.data, '$.type') = 'photos' AND json_extract(c.data, '$.id') = a.id)`;
+// Not correlated, so SQLite evaluates it once per query, not once per queue item.
+const NO_PENDING_CRUD = `a.id NOT IN (
+  SELECT json_extract(c.data, '$.id') FROM ps_crud c
+  WHERE json_extract(c.data, '$.type') = 'photos' AND json_extract(c.data, '$.id') IS NOT NULL)`;
 
 /**
  * Items due now, oldest first: queued ones whose backoff has passed, and `UPLOADING` ones (the
