@@ -5,6 +5,7 @@ export * from './backgroundSync';
 export * from './connectivityCheck';
 export * from './crudPayload';
 export * from './crudUploader';
+export * from './downloadPhase';
 export type * from './database';
 export * from './mutex';
 export * from './photoFiles';
