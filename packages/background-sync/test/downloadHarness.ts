@@ -1,26 +1,15 @@
-// Test support for the download tests: a @powersync/node database, the PowerSync double, a
-// SyncController, and a RunContext for calling the download phase directly.
-
-import { consoleLogger, createNodePorts, type NodePorts } from '../node/nodePorts';
+// Test support for the download tests: a SyncController with a connector taking credentials from a
+// token function, and a RunContext for calling the download phase directly.
+import { createNodePorts, type NodePorts } from '../node/nodePorts';
 import { Deadline } from '../src/abort';
 import type { RunContext } from '../src/runPhase';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
 import { SyncController } from '../src/syncController';
 import type { TestDatabase } from './support/testDatabase';
+import { TEST_SETTINGS as ENGINE_TEST_SETTINGS, FAST_CONNECT, testLogger } from './support/testEngine';
 
-/** SDK options that keep tests fast (defaults: 5 s retry, 1 s upload throttle). */
-export const FAST_CONNECT = { retryDelayMs: 100, crudUploadThrottleMs: 10 } as const;
-
-/** Small numbers so waits stay short; the phase's logic is the same at any scale. */
-export const TEST_SETTINGS: SyncSettings = {
-  ...DEFAULT_SETTINGS,
-  safetyMarginMs: 200,
-  downloadMinRemainingMs: 300,
-  downloadMaxWaitMs: 10_000,
-  disconnectTimeoutMs: 2_000,
-};
-
-export const quietLogger = consoleLogger('silent');
+/** The engine tests' scaled-down settings (200 ms margin, 500 ms minimum window, 5 s max wait). */
+export const TEST_SETTINGS: SyncSettings = { ...DEFAULT_SETTINGS, ...ENGINE_TEST_SETTINGS };
 
 /**
  * A connector for the phase-level tests: credentials straight from a token function (the full-run
@@ -47,7 +36,7 @@ export function testController(t: TestDatabase, connector: ReturnType<typeof tes
     db: t.syncDb,
     connector,
     connectOptions: FAST_CONNECT,
-    logger: quietLogger,
+    logger: testLogger(),
     disconnectTimeoutMs: TEST_SETTINGS.disconnectTimeoutMs,
   });
 }
@@ -57,7 +46,7 @@ export function testPorts(dir: string): NodePorts {
     apiUrl: 'http://127.0.0.1:9',
     documentsDir: dir,
     getToken: async () => 'unused',
-    logger: quietLogger,
+    logger: testLogger(),
   });
 }
 
