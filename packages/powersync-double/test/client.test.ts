@@ -160,6 +160,28 @@ describe('@powersync/node against the double', () => {
     expect(await client.db.getAll('SELECT id FROM schedules')).toEqual([{ id: 's1' }]);
   });
 
+  it('an expiring token: the client gets new credentials, reconnects and keeps syncing', async () => {
+    double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl });
+    let minted = 0;
+    const client = await openTestClient({
+      endpoint: () => double.url,
+      // The first token expires in 2 s (token_expires_in ≤ 30 makes the client refresh at once).
+      token: () => issuer.mintToken({ sub: 'user-1', orgId: 'org-a', expiresInS: minted++ === 0 ? 2 : 300 }),
+    });
+    clients.push(client);
+    await client.connect();
+    await client.caughtUp();
+    await double.waitFor((e) => e.type === 'stream_close', { since: 0, timeoutMs: 5_000 });
+    await double.waitFor((e) => e.type === 'stream_open' && e.stream.id === 2, { since: 0 });
+    const since = new Date();
+    double.putRow('org-a', 'schedules', schedule('after-expiry', 'A'));
+    await client.caughtUp(since);
+    expect(await client.db.getAll('SELECT id FROM schedules')).toEqual([{ id: 'after-expiry' }]);
+    // The SDK may fetch once more when it reconnects; what matters is no expired token was used.
+    expect(client.credentialsFetched()).toBeGreaterThanOrEqual(2);
+    expect(double.stats()).toMatchObject({ streamsOpened: 2, streamsOpen: 1, unauthorized: 0 });
+  });
+
   it('applies downloaded data only after the write checkpoint the client asked for', async () => {
     double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl });
     const client = await setup();

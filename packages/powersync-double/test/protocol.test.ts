@@ -178,6 +178,15 @@ describe('sync stream', () => {
     expect(dataOps(lines)).toEqual([]);
   });
 
+  it('sends token_expires_in keep-alives on an idle stream', async () => {
+    double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl, keepAliveMs: 50 });
+    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a', expiresInS: 120 }));
+    await s.until('checkpoint_complete');
+    const keepAlive = (await s.next(2_000)) as { token_expires_in: number };
+    expect(keepAlive.token_expires_in).toBeGreaterThan(100);
+    expect(keepAlive.token_expires_in).toBeLessThanOrEqual(120);
+  });
+
   it('ends a stream at token expiry with token_expires_in 0', async () => {
     await start();
     const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a', expiresInS: 1 }));
