@@ -41,13 +41,15 @@ interface InFlight {
 
 /** Largest piece sent in one go, so concurrent flows interleave finely (round-robin). */
 const QUANTUM_BYTES = 16 * 1024;
-/** Tokens the bucket can save up while idle: a short burst, enough to absorb late timers. */
+/** Tokens the bucket can save up while idle: a short burst. */
 const BURST_MS = 25;
 
 export class LinkDirection {
   private shape: LinkShape;
   private tokens: number;
   private refilledAt = performance.now();
+  /** Bytes were waiting when the pump last ran: the link was busy since, not idle. */
+  private backlogged = false;
   /** Flows with queued bytes, in round-robin order. */
   private readonly ready: Flow[] = [];
   private readonly waiting = new Set<Flow>();
@@ -144,7 +146,10 @@ export class LinkDirection {
     const now = performance.now();
     const rate = this.shape.bytesPerSecond;
     if (rate !== null) {
-      this.tokens = Math.min(this.burstBytes(), this.tokens + ((now - this.refilledAt) * rate) / 1000);
+      const earned = this.tokens + ((now - this.refilledAt) * rate) / 1000;
+      // A busy link keeps what it earned while the pump's timer ran late (a loaded event loop),
+      // so the long-run rate stays the cap; only an idle link is limited to a short burst.
+      this.tokens = this.backlogged ? earned : Math.min(this.burstBytes(), earned);
     }
     this.refilledAt = now;
   }
@@ -180,7 +185,8 @@ export class LinkDirection {
       }
       this.toDelayLine(flow, piece, sentAt + this.shape.latencyMs);
     }
-    if (this.ready.length > 0 && rate !== null) this.schedulePump(Math.max(1, (-this.tokens * 1000) / rate));
+    this.backlogged = this.ready.length > 0;
+    if (this.backlogged && rate !== null) this.schedulePump(Math.max(1, (-this.tokens * 1000) / rate));
     this.notifySpace();
   };
 

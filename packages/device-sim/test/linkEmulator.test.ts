@@ -254,6 +254,16 @@ describe('LinkEmulator', () => {
     expect(await echoOnce(await connect(link.port), 'y')).toBe('y');
   });
 
+  it('resets the device’s connection when the server is down', async () => {
+    const { port, server } = await listen(() => {});
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const link = await emulate(port, LINK_PROFILES.none);
+    const client = net.connect({ host: '127.0.0.1', port: link.port });
+    client.write('hello?');
+    expect(await closedWith(client)).toBe('ECONNRESET');
+    await until(() => link.stats().connections.active === 0, 'the connection to be dropped');
+  });
+
   it('black hole accepts but never forwards, for open and new connections', async () => {
     let serverConnections = 0;
     let serverBytes = 0;
