@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { installAuthentication } from './auth/authenticate';
+import { loadDevKey } from './auth/devKey';
+import { devSessionRoutes } from './auth/devSession';
+import { type Config, checkConfig } from './config';
+import { openDb } from './db/open';
+import type { Db } from './db/types';
+import { errorHandler, HttpError, notFoundHandler } from './errors';
+import { healthRoutes } from './routes/health';
+import { refuseAllConfirmations } from './routes/upload/photoConfirmations';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Db;
+  }
+}
+
+export interface BuildAppOptions {
+  config: Config;
+  /** An open, migrated database; when omitted the app opens the configured one and closes it on close. */
+  db?: Db;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The whole HTTP server, not yet listening. */
+export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> {
+  const config = checkConfig(opts.config);
+  const db = opts.db ?? (await openDb(config));
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    // Routes that take large bodies (CRUD upload) raise this for themselves.
+    bodyLimit: 1024 * 1024,
+  });
+  if (!opts.db) app.addHook('onClose', () => db.close());
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.decorate('config', config);
+  app.decorate('db', db);
+  app.decorate('photoConfirmations', refuseAllConfirmations);
+
+  // Clerk session tokens, or dev-auth tokens verified the same way with the dev key.
+  const devKey = config.clerkJwtKey ? null : await loadDevKey(config.dataDir);
+  installAuthentication(app, { db, jwtKey: config.clerkJwtKey ?? devKey!.publicPem });
+  if (devKey) await app.register(devSessionRoutes(devKey, `${config.publicUrl}/dev`));
+
+  await app.register(healthRoutes);
+
+  // Everything under /api: a Clerk session with an organization, then a per-user rate limit.
+  await app.register(
+    async (api) => {
+      api.addHook('onRequest', app.authenticate);
+      await api.register(rateLimit, {
+        hook: 'preHandler',
+        max: config.rateLimitMax,
+        timeWindow: config.rateLimitWindowMs,
+        keyGenerator: (req) => req.auth.userId,
+        errorResponseBuilder: (_req, ctx) =>
+          new HttpError(429, 'rate_limited', `Too many requests: retry in ${ctx.after}`),
+      });
+    },
+    { prefix: '/api' },
+  );
+
+  return app;
+}

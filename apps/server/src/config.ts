@@ -1,0 +1,121 @@
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+
+export const ConfigSchema = Type.Object({
+  port: Type.Integer({ minimum: 0, maximum: 65535 }),
+  host: Type.String({ minLength: 1 }),
+  /** PGlite data, dev auth key, dev media. */
+  dataDir: Type.String({ minLength: 1 }),
+  /** Postgres; PGlite under dataDir when absent. */
+  databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
+  /** Clerk's PEM public key (networkless verification); dev auth when absent. */
+  clerkJwtKey: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })),
+  /** `cloudinary://<key>:<secret>@<cloud>`; dev media store when absent. */
+  cloudinaryUrl: Type.Optional(Type.String({ pattern: '^cloudinary://[^:]+:[^@]+@.+' })),
+  powersyncUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** How phones and Cloudinary reach this server (notification URLs, dev media URLs). */
+  publicUrl: Type.String({ pattern: '^https?://' }),
+  nodeEnv: Type.String(),
+  logLevel: Type.Union([
+    Type.Literal('fatal'),
+    Type.Literal('error'),
+    Type.Literal('warn'),
+    Type.Literal('info'),
+    Type.Literal('debug'),
+    Type.Literal('trace'),
+    Type.Literal('silent'),
+  ]),
+  /** Requests per user per window on /api. */
+  rateLimitMax: Type.Integer({ minimum: 1 }),
+  rateLimitWindowMs: Type.Integer({ minimum: 1 }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+const blankToUndefined = (v: string | undefined) =>
+  v === undefined || v.trim() === '' ? undefined : v.trim();
+
+function integer(env: Env, name: string, fallback: number): number {
+  const raw = blankToUndefined(env[name]);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(`${name} must be a whole number, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Reads the configuration from environment variables and checks it. */
+export function loadConfig(env: Env = process.env): Config {
+  const port = integer(env, 'PORT', 3000);
+  const host = blankToUndefined(env.HOST) ?? '127.0.0.1';
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return checkConfig({
+    port,
+    host,
+    dataDir: blankToUndefined(env.DATA_DIR) ?? './.data',
+    databaseUrl: blankToUndefined(env.DATABASE_URL),
+    // Keys pasted into env files often carry literal "\n".
+    clerkJwtKey: blankToUndefined(env.CLERK_JWT_KEY)?.replace(/\\n/g, '\n'),
+    cloudinaryUrl: blankToUndefined(env.CLOUDINARY_URL),
+    powersyncUrl: blankToUndefined(env.POWERSYNC_URL),
+    publicUrl: (blankToUndefined(env.PUBLIC_URL) ?? `http://${urlHost}:${port}`).replace(/\/+$/, ''),
+    nodeEnv: blankToUndefined(env.NODE_ENV) ?? 'development',
+    logLevel: (blankToUndefined(env.LOG_LEVEL) ?? 'info') as Config['logLevel'],
+    rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600),
+    rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
+  });
+}
+
+const ENV_NAME: Record<string, string> = {
+  port: 'PORT',
+  host: 'HOST',
+  dataDir: 'DATA_DIR',
+  databaseUrl: 'DATABASE_URL',
+  clerkJwtKey: 'CLERK_JWT_KEY',
+  cloudinaryUrl: 'CLOUDINARY_URL',
+  powersyncUrl: 'POWERSYNC_URL',
+  publicUrl: 'PUBLIC_URL',
+  nodeEnv: 'NODE_ENV',
+  logLevel: 'LOG_LEVEL',
+  rateLimitMax: 'RATE_LIMIT_MAX',
+  rateLimitWindowMs: 'RATE_LIMIT_WINDOW_MS',
+};
+
+/** Validates a configuration and refuses dev modes in production. Returns it unchanged. */
+export function checkConfig(config: Config): Config {
+  const errors = Value.Errors(ConfigSchema, config);
+  if (errors.length > 0) {
+    const lines = errors.map((e) => {
+      const key = e.instancePath.replace(/^\//, '').split('/')[0] ?? '';
+      return `${ENV_NAME[key] ?? (key || 'config')}: ${e.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
+  }
+  if (config.nodeEnv === 'production') {
+    const dev = [
+      !config.clerkJwtKey && 'dev auth (set CLERK_JWT_KEY to your Clerk PEM public key)',
+      !config.cloudinaryUrl && 'the dev media store (set CLOUDINARY_URL)',
+    ].filter(Boolean);
+    if (dev.length > 0) {
+      throw new ConfigError(`NODE_ENV=production refuses to start with ${dev.join(' and ')}`);
+    }
+  }
+  return config;
+}
+
+export const usesDevAuth = (config: Config) => !config.clerkJwtKey;
+export const usesDevMedia = (config: Config) => !config.cloudinaryUrl;
+
+/** One line for the start-up banner. */
+export function describeMode(config: Config): string {
+  return [
+    config.databaseUrl ? 'Postgres' : `PGlite (${config.dataDir}/pglite)`,
+    usesDevAuth(config) ? 'dev auth' : 'Clerk auth',
+    usesDevMedia(config) ? 'dev media store' : 'Cloudinary',
+    config.powersyncUrl ? `PowerSync ${config.powersyncUrl}` : 'no PowerSync endpoint',
+  ].join(', ');
+}

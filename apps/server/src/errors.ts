@@ -1,0 +1,82 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+/** An error that becomes `{ error: { code, message }, ...extra }` with its status code. */
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { error: { code, message }, ...extra };
+}
+
+/** Route config key: limits reported with a 413 from this route. */
+export interface PayloadLimits {
+  maxOps: number;
+  maxBytes: number;
+}
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    payloadLimits?: PayloadLimits;
+  }
+}
+
+/** Maps every error to the JSON error shape; 5xx are logged and never leak internals. */
+export function errorHandler(err: FastifyError | HttpError, req: FastifyRequest, reply: FastifyReply) {
+  if (err instanceof HttpError) {
+    return reply.status(err.statusCode).send(errorBody(err.code, err.message, err.extra));
+  }
+  const limits = req.routeOptions.config?.payloadLimits;
+  if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return reply.status(413).send(
+      errorBody('too_large', `Request body is larger than ${limits?.maxBytes ?? 'allowed'} bytes`, {
+        ...limits,
+      }),
+    );
+  }
+  if (err.validation) {
+    return reply.status(400).send(errorBody('invalid_request', `Invalid request: ${err.message}`));
+  }
+  if (
+    err.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+    err.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+    err instanceof SyntaxError
+  ) {
+    return reply.status(400).send(errorBody('invalid_json', `Malformed JSON body: ${err.message}`));
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 500) {
+    req.log.error({ err }, 'request failed');
+    return reply.status(status).send(errorBody('internal', 'Internal server error'));
+  }
+  return reply.status(status).send(errorBody(codeForStatus(status), err.message));
+}
+
+function codeForStatus(status: number): string {
+  switch (status) {
+    case 401:
+      return 'unauthorized';
+    case 403:
+      return 'forbidden';
+    case 404:
+      return 'not_found';
+    case 413:
+      return 'too_large';
+    case 415:
+      return 'unsupported_media_type';
+    case 429:
+      return 'rate_limited';
+    default:
+      return 'bad_request';
+  }
+}
+
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply) {
+  return reply.status(404).send(errorBody('not_found', `No route ${req.method} ${req.url}`));
+}

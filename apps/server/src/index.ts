@@ -1,0 +1,19 @@
+export { type BuildAppOptions, buildApp } from './app';
+export type { ApiAuth } from './auth/authenticate';
+export { type AuthContext, authContextFromClaims } from './auth/claims';
+export {
+  type Config,
+  ConfigError,
+  checkConfig,
+  describeMode,
+  loadConfig,
+  usesDevAuth,
+  usesDevMedia,
+} from './config';
+export * from './db/index';
+export { errorBody, HttpError } from './errors';
+export type {
+  PhotoConfirmation,
+  PhotoConfirmationResult,
+  PhotoConfirmationVerifier,
+} from './routes/upload/photoConfirmations';
