@@ -159,8 +159,9 @@ describe('LinkEmulator', () => {
     const total = mbit(1_024_000, Math.max(...finished) - start);
     expect(total).toBeGreaterThan(8 * 0.9);
     expect(total).toBeLessThan(8 * 1.1);
-    // Shared fairly: each took about as long as both together, not half of it.
-    expect(mbit(512_000, Math.min(...finished) - start)).toBeLessThan(8 * 0.6);
+    // Shared: the first to finish got about half the cap (4 Mbit/s), not all of it (8 Mbit/s, one
+    // after the other); a loaded machine may give one connection a head start, hence 6.
+    expect(mbit(512_000, Math.min(...finished) - start)).toBeLessThan(6);
     expect(received.map(sha).sort()).toEqual(payloads.map(sha).sort());
     expect(link.stats().up.bytes).toBe(1_024_000);
   });
