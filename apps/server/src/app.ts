@@ -4,10 +4,12 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { installAuthentication } from './auth/authenticate';
 import { loadDevKey } from './auth/devKey';
 import { devSessionRoutes } from './auth/devSession';
+import { registerPhotoMedia } from './cloudinary/photoMedia';
 import { type Config, checkConfig } from './config';
 import { openDb } from './db/open';
 import type { Db } from './db/types';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
+import { registerPowerSyncCredentials } from './powersync/credentials';
 import { healthRoutes } from './routes/health';
 import { refuseAllConfirmations } from './routes/upload/photoConfirmations';
 
@@ -52,6 +54,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   if (devKey) await app.register(devSessionRoutes(devKey, `${config.publicUrl}/dev`));
 
   await app.register(healthRoutes);
+  // Photo media (webhook, dev media store, confirmations) and the PowerSync JWKS; their /api routes below.
+  const photoApi = await registerPhotoMedia(app);
+  const powersyncApi = await registerPowerSyncCredentials(app);
 
   // Everything under /api: a Clerk session with an organization, then a per-user rate limit.
   await app.register(
@@ -65,6 +70,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         errorResponseBuilder: (_req, ctx) =>
           new HttpError(429, 'rate_limited', `Too many requests: retry in ${ctx.after}`),
       });
+      await api.register(photoApi);
+      await api.register(powersyncApi);
     },
     { prefix: '/api' },
   );

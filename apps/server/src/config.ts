@@ -28,6 +28,17 @@ export const ConfigSchema = Type.Object({
   /** Requests per user per window on /api. */
   rateLimitMax: Type.Integer({ minimum: 1 }),
   rateLimitWindowMs: Type.Integer({ minimum: 1 }),
+  /** PowerSync token signing key (PKCS#8 PEM or private JWK); generated under dataDir when absent (dev). */
+  powersyncJwtKey: Type.Optional(Type.String({ minLength: 1 })),
+  /** Public keys still published after a rotation (a JWKS, one JWK or one PEM). */
+  powersyncJwtPreviousKeys: Type.Optional(Type.String({ minLength: 1 })),
+  /** `aud` of PowerSync tokens; the PowerSync service's `client_auth.audience` must list it. */
+  powersyncJwtAudience: Type.String({ minLength: 1 }),
+  powersyncTokenTtlS: Type.Integer({ minimum: 60, maximum: 86_400 }),
+  /** Age at which a generated (dev) PowerSync key is replaced. */
+  powersyncKeyRotationDays: Type.Integer({ minimum: 1 }),
+  /** Largest file the dev media store accepts. */
+  mediaMaxBytes: Type.Integer({ minimum: 1 }),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -61,12 +72,18 @@ export function loadConfig(env: Env = process.env): Config {
     // Keys pasted into env files often carry literal "\n".
     clerkJwtKey: blankToUndefined(env.CLERK_JWT_KEY)?.replace(/\\n/g, '\n'),
     cloudinaryUrl: blankToUndefined(env.CLOUDINARY_URL),
-    powersyncUrl: blankToUndefined(env.POWERSYNC_URL),
+    powersyncUrl: blankToUndefined(env.POWERSYNC_URL)?.replace(/\/+$/, ''),
     publicUrl: (blankToUndefined(env.PUBLIC_URL) ?? `http://${urlHost}:${port}`).replace(/\/+$/, ''),
     nodeEnv: blankToUndefined(env.NODE_ENV) ?? 'development',
     logLevel: (blankToUndefined(env.LOG_LEVEL) ?? 'info') as Config['logLevel'],
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
+    powersyncJwtKey: blankToUndefined(env.POWERSYNC_JWT_KEY)?.replace(/\\n/g, '\n'),
+    powersyncJwtPreviousKeys: blankToUndefined(env.POWERSYNC_JWT_PREVIOUS_KEYS)?.replace(/\\n/g, '\n'),
+    powersyncJwtAudience: blankToUndefined(env.POWERSYNC_JWT_AUDIENCE) ?? 'vhd-powersync',
+    powersyncTokenTtlS: integer(env, 'POWERSYNC_TOKEN_TTL_S', 600),
+    powersyncKeyRotationDays: integer(env, 'POWERSYNC_KEY_ROTATION_DAYS', 30),
+    mediaMaxBytes: integer(env, 'MEDIA_MAX_BYTES', 25 * 1024 * 1024),
   });
 }
 
@@ -83,6 +100,12 @@ const ENV_NAME: Record<string, string> = {
   logLevel: 'LOG_LEVEL',
   rateLimitMax: 'RATE_LIMIT_MAX',
   rateLimitWindowMs: 'RATE_LIMIT_WINDOW_MS',
+  powersyncJwtKey: 'POWERSYNC_JWT_KEY',
+  powersyncJwtPreviousKeys: 'POWERSYNC_JWT_PREVIOUS_KEYS',
+  powersyncJwtAudience: 'POWERSYNC_JWT_AUDIENCE',
+  powersyncTokenTtlS: 'POWERSYNC_TOKEN_TTL_S',
+  powersyncKeyRotationDays: 'POWERSYNC_KEY_ROTATION_DAYS',
+  mediaMaxBytes: 'MEDIA_MAX_BYTES',
 };
 
 /** Validates a configuration and refuses dev modes in production. Returns it unchanged. */
@@ -99,6 +122,7 @@ export function checkConfig(config: Config): Config {
     const dev = [
       !config.clerkJwtKey && 'dev auth (set CLERK_JWT_KEY to your Clerk PEM public key)',
       !config.cloudinaryUrl && 'the dev media store (set CLOUDINARY_URL)',
+      config.powersyncUrl && !config.powersyncJwtKey && 'generated PowerSync keys (set POWERSYNC_JWT_KEY)',
     ].filter(Boolean);
     if (dev.length > 0) {
       throw new ConfigError(`NODE_ENV=production refuses to start with ${dev.join(' and ')}`);

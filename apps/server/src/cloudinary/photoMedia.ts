@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { loadDevMediaAccount } from '../media/devAccount';
+import { DevMediaStore } from '../media/devMediaStore';
+import { cloudinaryUploadRoutes } from '../routes/cloudinaryUpload';
+import { cloudinaryWebhookRoutes } from '../routes/cloudinaryWebhook';
+import { parseCloudinaryUrl } from './account';
+import { AssetDeletions } from './assetDeletions';
+import { cloudinaryMediaService, type MediaService } from './mediaService';
+import { photoConfirmationVerifier } from './photoConfirmation';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Where photos live: Cloudinary, or the dev media store without CLOUDINARY_URL. */
+    media: MediaService;
+    /** The dev media store (Cloudinary's test double) when it is in use, else null. */
+    devMediaStore: DevMediaStore | null;
+    /** Background deletion of the assets of deleted photo rows (enqueue after commit). */
+    assetDeletions: AssetDeletions;
+  }
+}
+
+/**
+ * Photos on Cloudinary (or the dev media store): decorates the app, installs the photo
+ * confirmation verifier, registers the webhook (outside /api) and the dev media store's routes.
+ * Returns the routes to register inside the authenticated `/api` scope.
+ */
+export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyPluginAsync> {
+  const { config, db } = app;
+  const publicUrl = () => app.config.publicUrl;
+  const devMediaStore = config.cloudinaryUrl
+    ? null
+    : new DevMediaStore({
+        root: join(config.dataDir, 'media'),
+        account: await loadDevMediaAccount(join(config.dataDir, 'media', 'api-secret')),
+        publicUrl,
+        maxFileBytes: config.mediaMaxBytes,
+        log: app.log,
+      });
+  const media = devMediaStore ?? cloudinaryMediaService(parseCloudinaryUrl(config.cloudinaryUrl!));
+  const assetDeletions = new AssetDeletions(media, app.log);
+  app.decorate('media', media);
+  app.decorate('devMediaStore', devMediaStore);
+  app.decorate('assetDeletions', assetDeletions);
+  app.photoConfirmations = photoConfirmationVerifier(media);
+  app.addHook('onClose', () => assetDeletions.idle());
+
+  await app.register(cloudinaryWebhookRoutes, { media, db });
+  if (devMediaStore) await app.register(devMediaStore.routes);
+  return async (api) => {
+    await api.register(cloudinaryUploadRoutes, { media, db, publicUrl });
+  };
+}

@@ -1,0 +1,95 @@
+import type { FastifyInstance } from 'fastify';
+import type { MediaService } from '../cloudinary/mediaService';
+import { fillPhotoAsset } from '../cloudinary/photoRows';
+import { parsePhotoPublicId } from '../cloudinary/photoUpload';
+import { checkNotification } from '../cloudinary/signature';
+import type { Queryable } from '../db';
+
+export const CLOUDINARY_WEBHOOK_PATH = '/webhooks/cloudinary';
+
+interface UploadNotification {
+  notification_type?: unknown;
+  public_id?: unknown;
+  version?: unknown;
+  format?: unknown;
+  bytes?: unknown;
+  width?: unknown;
+  height?: unknown;
+}
+
+/**
+ * `POST /webhooks/cloudinary`: Cloudinary's (or the dev media store's) upload notification. It tells
+ * the server about an upload the app may never have seen finish, so signing that photo again answers
+ * `already_uploaded`. Authenticated by its signature over the raw body, not by a user token.
+ */
+export async function cloudinaryWebhookRoutes(
+  scope: FastifyInstance,
+  options: { media: MediaService; db: Queryable },
+): Promise<void> {
+  // The signature covers the exact bytes: keep the body as text and parse it after verifying.
+  scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+
+  scope.post(CLOUDINARY_WEBHOOK_PATH, async (request, reply) => {
+    const body = typeof request.body === 'string' ? request.body : '';
+    const timestamp = Number(request.headers['x-cld-timestamp']);
+    const signature = request.headers['x-cld-signature'];
+    if (!body || !Number.isInteger(timestamp) || typeof signature !== 'string') {
+      return reply.code(400).send({
+        error: {
+          code: 'invalid',
+          message: 'Expected a JSON body with X-Cld-Timestamp and X-Cld-Signature headers',
+        },
+      });
+    }
+    const check = checkNotification({
+      body,
+      timestamp,
+      signature,
+      apiSecret: options.media.account.apiSecret,
+      nowS: Math.floor(Date.now() / 1000),
+    });
+    if (check !== 'valid') {
+      const message =
+        check === 'stale' ? 'X-Cld-Timestamp is more than 2 hours off' : 'X-Cld-Signature does not verify';
+      return reply
+        .code(401)
+        .send({ error: { code: check === 'stale' ? 'stale_signature' : 'bad_signature', message } });
+    }
+    let notification: UploadNotification;
+    try {
+      notification = JSON.parse(body) as UploadNotification;
+    } catch {
+      return reply.code(400).send({ error: { code: 'invalid', message: 'Body is not JSON' } });
+    }
+    const photo =
+      typeof notification.public_id === 'string' ? parsePhotoPublicId(notification.public_id) : null;
+    const version = Number(notification.version);
+    if (
+      notification.notification_type !== 'upload' ||
+      !photo ||
+      !Number.isSafeInteger(version) ||
+      version <= 0
+    ) {
+      // Other notification types and other assets are not ours to act on; Cloudinary only needs a 2xx.
+      return { ok: true, updated: false };
+    }
+    const format = typeof notification.format === 'string' ? notification.format : undefined;
+    const updated = await fillPhotoAsset(options.db, {
+      ...photo,
+      publicId: notification.public_id as string,
+      version,
+      url: options.media.deliveryUrl(notification.public_id as string, version, format),
+      bytes: positiveInteger(notification.bytes),
+      width: positiveInteger(notification.width),
+      height: positiveInteger(notification.height),
+    });
+    request.log.info({ publicId: notification.public_id, updated }, 'cloudinary upload notification');
+    return { ok: true, updated };
+  });
+}
+
+function positiveInteger(value: unknown): number | null {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : null;
+}
