@@ -118,17 +118,13 @@ export const LOCAL_TABLES = {
 
 export type SyncedTableName = keyof typeof SYNCED_TABLES;
 
+// biome-ignore lint/suspicious/noExplicitAny: each SDK's constructors take its own (generic) table/column types
+type SdkArgument = any;
+
 /** The constructors every PowerSync SDK exports. */
 export interface PowerSyncSchemaKit<S, T> {
-  // biome-ignore lint/suspicious/noExplicitAny: each SDK's constructors take its own (generic) table/column types
-  Schema: new (
-    tables: any,
-  ) => S;
-  // biome-ignore lint/suspicious/noExplicitAny: as above
-  Table: new (
-    columns: any,
-    options?: any,
-  ) => T;
+  Schema: new (tables: SdkArgument) => S;
+  Table: new (columns: SdkArgument, options?: SdkArgument) => T;
   column: Record<ColumnType, unknown>;
 }
 

@@ -32,6 +32,8 @@ export interface FaultProxy {
   requests: RecordedRequest[];
   /** Replaces the rules. */
   setRules(rules: FaultRule[]): void;
+  /** Clears the rules and the recorded requests (between tests sharing one proxy). */
+  reset(): void;
   /** Requests recorded for a path (exact match). */
   count(path: string, method?: string): number;
   close(): Promise<void>;
@@ -117,6 +119,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     requests,
     setRules(next) {
       rules = next.map((r) => ({ ...r, used: 0 }));
+    },
+    reset() {
+      rules = [];
+      requests.length = 0;
     },
     count(path, method) {
       return requests.filter((r) => r.path === path && (!method || r.method === method)).length;
