@@ -66,7 +66,7 @@ export interface PhotoChildConfig {
   uploadCrudFirst?: boolean;
   /** SIGKILL itself at the named kill point "after the store saved, before SYNCED". */
   killAtStoreSaved?: boolean;
-  /** Sample memory (rss, array buffers) every 2 ms during the pass; run with --expose-gc. */
+  /** Sample memory held (after a collection) every 5 ms during the pass. */
   sampleMemory?: boolean;
 }
 

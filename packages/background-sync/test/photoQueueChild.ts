@@ -56,15 +56,20 @@ if (config.uploadCrudFirst) {
 const memory = { baselineRss: 0, peakRss: 0, baselineArrayBuffers: 0, peakArrayBuffers: 0 };
 let sampler: ReturnType<typeof setInterval> | undefined;
 if (config.sampleMemory) {
-  (globalThis as { gc?: () => void }).gc?.();
+  // Collect before each sample: what is measured is memory held, not garbage awaiting collection
+  // (which grows with the bytes read however they are read).
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) throw new Error('sampleMemory needs node --expose-gc');
+  gc();
   const base = process.memoryUsage();
   memory.baselineRss = memory.peakRss = base.rss;
   memory.baselineArrayBuffers = memory.peakArrayBuffers = base.arrayBuffers;
   sampler = setInterval(() => {
+    gc();
     const now = process.memoryUsage();
     memory.peakRss = Math.max(memory.peakRss, now.rss);
     memory.peakArrayBuffers = Math.max(memory.peakArrayBuffers, now.arrayBuffers);
-  }, 2);
+  }, 5);
 }
 const deadline = new Deadline(ports.clock, 60_000, settings.safetyMarginMs);
 const result = await queue.processQueue({ deadline });
