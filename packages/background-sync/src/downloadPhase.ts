@@ -3,6 +3,8 @@
 // stream is connected, idle and has completed a checkpoint since the run started, and always
 // releases its hold — the controller disconnects if no one else (the foreground) holds on.
 import { raceSignal, timeoutSignal } from './abort';
+import type { ApiClient } from './apiClient';
+import { TOKEN_PATH } from './backendConnector';
 import type { SyncStatusLike } from './database';
 import type { PhaseResult, RunContext, RunPhase, StopCause } from './runPhase';
 import { causeOfAbort } from './stopCause';
@@ -10,26 +12,52 @@ import type { SyncController } from './syncController';
 
 export interface DownloadPhaseOptions {
   controller: Pick<SyncController, 'hold' | 'release' | 'holds'>;
+  /** Our server: asked whether it has a PowerSync endpoint, unless `isEndpointConfigured` is given. */
+  api?: Pick<ApiClient, 'get'>;
   /**
-   * Whether a PowerSync endpoint is configured (e.g. the app's config names one, or the server's
-   * token answer carries one). Without one there is nothing to connect to: the phase is skipped.
+   * Whether a PowerSync endpoint is configured. Without one there is nothing to connect to and the
+   * phase is skipped. Default: ask the server's token route (see `serverHasEndpoint`).
    */
-  isEndpointConfigured(): boolean | Promise<boolean>;
+  isEndpointConfigured?: (ctx: RunContext) => boolean | Promise<boolean>;
 }
 
+/** Wiring: `createBackgroundSync({ phases: (parts) => ({ download: createDownloadPhase(parts) }) })`. */
 export function createDownloadPhase(options: DownloadPhaseOptions): RunPhase {
-  return { name: 'download', run: (ctx) => runDownload(options, ctx) };
+  const { api } = options;
+  let known = false;
+  const isEndpointConfigured =
+    options.isEndpointConfigured ??
+    (async (ctx: RunContext) => {
+      if (!api) throw new Error('createDownloadPhase needs `api` or `isEndpointConfigured`');
+      // A configured endpoint stays configured for this runtime; "not configured" is asked again.
+      known ||= await serverHasEndpoint(api, ctx);
+      return known;
+    });
+  return { name: 'download', run: (ctx) => runDownload({ ...options, isEndpointConfigured }, ctx) };
 }
 
-async function runDownload(options: DownloadPhaseOptions, ctx: RunContext): Promise<PhaseResult> {
+/**
+ * Asks `GET /api/powersync/token`: only its 503 `powersync_not_configured` means "no endpoint".
+ * Any other failure (offline, 5xx, timeout) answers yes: the stream's own errors then decide the
+ * phase's outcome, rather than a failed probe hiding them as a skip.
+ */
+export async function serverHasEndpoint(api: Pick<ApiClient, 'get'>, ctx: RunContext): Promise<boolean> {
+  const res = await api.get<unknown>(TOKEN_PATH, {
+    signal: ctx.signal,
+    timeoutMs: ctx.deadline.requestTimeoutMs(ctx.settings.requestTimeoutMs),
+  });
+  return res.ok || !(res.failure.kind === 'http' && res.failure.code === 'powersync_not_configured');
+}
+
+async function runDownload(
+  options: DownloadPhaseOptions & Required<Pick<DownloadPhaseOptions, 'isEndpointConfigured'>>,
+  ctx: RunContext,
+): Promise<PhaseResult> {
   const { db, deadline, settings, signal, ports } = ctx;
   const { clock } = ports;
   const started = clock.now();
   const result = (r: PhaseResult): PhaseResult => ({ ...r, durationMs: clock.now() - started });
 
-  if (!(await options.isEndpointConfigured())) {
-    return result({ status: 'skipped', reason: 'no PowerSync endpoint configured' });
-  }
   const { n: pending } = await db.get<{ n: number }>('SELECT count(*) AS n FROM ps_crud');
   if (pending > 0) {
     return result({
@@ -41,14 +69,20 @@ async function runDownload(options: DownloadPhaseOptions, ctx: RunContext): Prom
   // DESIGN asks for ≥ 10 s left and a wait of min(60 s, remaining − margin). With the default 15 s
   // margin that window is empty whenever less than 15 s remain, so the 10 s is required of the
   // window itself: connecting for a wait of a second or two would mostly end as a `deadline`.
-  const windowMs = Math.min(settings.downloadMaxWaitMs, deadline.remainingMs() - settings.safetyMarginMs);
-  if (windowMs < settings.downloadMinRemainingMs) {
-    return result({
+  const window = () => Math.min(settings.downloadMaxWaitMs, deadline.remainingMs() - settings.safetyMarginMs);
+  const tooLittleTime = (ms: number) =>
+    result({
       status: 'skipped',
-      reason: `only ${Math.max(0, windowMs)} ms left outside the safety margin; the download needs ${settings.downloadMinRemainingMs} ms`,
+      reason: `only ${Math.max(0, ms)} ms left outside the safety margin; the download needs ${settings.downloadMinRemainingMs} ms`,
     });
+  if (window() < settings.downloadMinRemainingMs) return tooLittleTime(window());
+  // Last, as it may cost a request (bounded by the margin too).
+  if (!(await options.isEndpointConfigured(ctx))) {
+    return result({ status: 'skipped', reason: 'no PowerSync endpoint configured' });
   }
   if (signal.aborted) return result(stopped(causeOfAbort(signal.reason), reasonOf(signal.reason)));
+  const windowMs = window();
+  if (windowMs < settings.downloadMinRemainingMs) return tooLittleTime(windowMs);
 
   const hold = `run:${ctx.runId}`;
   // Another holder (the foreground) already keeps a live stream: it delivers changes as they

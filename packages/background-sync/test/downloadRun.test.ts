@@ -1,0 +1,259 @@
+// Downloads through whole runs: the engine (createBackgroundSync, its BackendConnector and
+// SyncController), the real server for tokens and JWKS, and the PowerSync double verifying them.
+import { createServer } from 'node:net';
+import { createPowerSyncDouble, type PowerSyncDouble } from '@vhd/powersync-double';
+import { startTestServer, type TestServer } from '@vhd/server/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { BackgroundSync } from '../src/backgroundSync';
+import { createDownloadPhase, type DownloadPhaseOptions } from '../src/downloadPhase';
+import type { RunPhase } from '../src/runPhase';
+import type { RunReport } from '../src/runReport';
+import type { SyncSettings } from '../src/settings';
+import { type FaultProxy, startFaultProxy } from './support/faultProxy';
+import { openTestDatabase, type TestDatabase } from './support/testDatabase';
+import { createTestEngine, TestAuth } from './support/testEngine';
+
+let server: TestServer;
+let proxy: FaultProxy;
+let double: PowerSyncDouble;
+let t: TestDatabase;
+let engine: BackgroundSync;
+let org: string;
+let orgCounter = 0;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  // The double needs the server's JWKS URL and the server the double's URL: fix the port first.
+  const port = await freePort();
+  double = await createPowerSyncDouble({
+    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+    audience: 'vhd-powersync',
+  });
+  server = await startTestServer({ config: { port, powersyncUrl: double.url } });
+  proxy = await startFaultProxy(server.url);
+});
+afterAll(async () => {
+  await proxy?.close();
+  await server?.close();
+  await double?.close();
+});
+beforeEach(async () => {
+  // A fresh organization per test keeps the shared double's buckets apart.
+  org = `org_dl_${++orgCounter}`;
+  t = await openTestDatabase();
+});
+afterEach(async () => {
+  await engine?.close();
+  await t.close();
+});
+
+function start(
+  options: {
+    settings?: Partial<SyncSettings>;
+    phase?: Partial<DownloadPhaseOptions>;
+    wrap?: (download: RunPhase) => RunPhase;
+  } = {},
+) {
+  const userId = `user_${org}`;
+  const auth = new TestAuth(() => server.mintToken({ userId, orgId: org }));
+  ({ engine } = createTestEngine({
+    db: t.syncDb,
+    apiUrl: proxy.url,
+    getToken: auth.getToken,
+    ...(options.settings ? { settings: options.settings } : {}),
+    phases: (parts) => {
+      const download = createDownloadPhase({ ...parts, ...options.phase });
+      return { download: options.wrap ? options.wrap(download) : download };
+    },
+  }));
+  return engine;
+}
+
+const run = (budgetMs = 20_000, signal?: AbortSignal): Promise<RunReport> =>
+  engine.runBackgroundSync({ budgetMs, trigger: 'background', ...(signal ? { signal } : {}) });
+const downloadOf = (report: RunReport) => report.phases.find((p) => p.name === 'download');
+const schedule = (id: string, customer: string, orgId = org) => ({
+  id,
+  org_id: orgId,
+  customer,
+  status: 'planned',
+});
+const ids = async () =>
+  (await t.db.getAll<{ id: string }>('SELECT id FROM schedules ORDER BY id')).map((r) => r.id);
+const streamClosed = (since: number) =>
+  double.waitFor((e) => e.type === 'stream_close', { since, timeoutMs: 5_000 });
+
+describe('a background run downloads', () => {
+  it('the organization’s rows, never another organization’s; a delete on the double removes the local row', async () => {
+    start();
+    const mark = double.events.length;
+    double.putRows(org, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
+    double.putRow('org_someone_else', 'schedules', schedule('x1', 'X', 'org_someone_else'));
+    const first = await run();
+    expect(first.outcome).toBe('completed');
+    expect(downloadOf(first)).toMatchObject({ status: 'done', counts: { caughtUp: 1 } });
+    expect(first.counts['download.caughtUp']).toBe(1);
+    expect(await ids()).toEqual(['s1', 's2']);
+    // The stream was this user's, in this organization, with a token the server signed.
+    const stream = double.streams.at(-1);
+    expect(stream).toMatchObject({ orgId: org, sub: `user_${org}`, buckets: [double.bucketName(org)] });
+    await streamClosed(mark);
+    expect(engine.controller.state).toBe('disconnected');
+
+    const mark2 = double.events.length;
+    double.deleteRow(org, 'schedules', 's1');
+    double.putRow('org_someone_else', 'schedules', schedule('x2', 'X', 'org_someone_else'));
+    const second = await run();
+    expect(second.outcome).toBe('completed');
+    expect(await ids()).toEqual(['s2']);
+    await streamClosed(mark2);
+  });
+
+  it('resumes from the stored position on the next run (the double sees `after`), not from scratch', async () => {
+    start();
+    const [, last] = double.putRows(org, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
+    await run();
+    double.putRow(org, 'schedules', schedule('s3', 'C'));
+    await run();
+    const mine = double.streams.filter((s) => s.orgId === org);
+    expect(mine.map((s) => s.requestBuckets)).toEqual([[], [{ name: double.bucketName(org), after: last }]]);
+    expect(mine[1]?.opsSent).toBe(1);
+    expect(await ids()).toEqual(['s1', 's2', 's3']);
+  });
+
+  it('after a token the double rejects (401): one credentials refresh, then success', async () => {
+    // No endpoint probe here, so every token request is the SDK's fetchCredentials.
+    start({ phase: { isEndpointConfigured: () => true } });
+    double.putRow(org, 'schedules', schedule('s1', 'A'));
+    double.setBehaviour({ rejectNextTokens: 1 });
+    const unauthorized = double.stats().unauthorized;
+    const tokenRequests = proxy.count('/api/powersync/token');
+    const report = await run();
+    expect(report.outcome).toBe('completed');
+    expect(double.stats().unauthorized).toBe(unauthorized + 1);
+    expect(proxy.count('/api/powersync/token') - tokenRequests).toBe(2);
+    expect(await ids()).toEqual(['s1']);
+  });
+});
+
+describe('a background run skips or stops its download', () => {
+  it('with pending CRUD: the download is skipped and the report says why', async () => {
+    // A change made while the run is between its last upload step and the download.
+    start({
+      wrap: (download) => ({
+        name: 'download',
+        async run(ctx) {
+          await ctx.db.execute('INSERT INTO schedules (id, customer) VALUES (?, ?)', ['late-1', 'L']);
+          return download.run(ctx);
+        },
+      }),
+    });
+    double.putRow(org, 'schedules', schedule('s1', 'A'));
+    const opened = double.stats().streamsOpened;
+    const report = await run();
+    expect(downloadOf(report)).toMatchObject({ status: 'skipped', counts: { pendingChanges: 1 } });
+    expect(downloadOf(report)?.reason).toMatch(/queued in ps_crud/);
+    expect(report.outcome).toBe('completed');
+    expect(double.stats().streamsOpened).toBe(opened);
+    expect(await ids()).toEqual(['late-1']);
+  });
+
+  it('when the double stops answering mid-stream: ends within its window, outcome `deadline`, stream closed', async () => {
+    const windowMs = 1_000;
+    start({ settings: { downloadMaxWaitMs: windowMs } });
+    double.putRows(org, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
+    double.setBehaviour({ stallAfterLines: 2 });
+    const mark = double.events.length;
+    try {
+      const report = await run();
+      const download = downloadOf(report);
+      expect(download).toMatchObject({ status: 'stopped', stopCause: 'deadline', counts: { caughtUp: 0 } });
+      expect(download?.durationMs).toBeLessThan(windowMs + 2_000);
+      expect(report.outcome).toBe('deadline');
+      expect(report.reason).toMatch(/still downloading/);
+      const closed = await streamClosed(mark);
+      expect(closed).toMatchObject({ stream: { orgId: org, stalled: true, closedBy: 'client' } });
+      expect(engine.controller.state).toBe('disconnected');
+      expect(await ids()).toEqual([]);
+    } finally {
+      double.setBehaviour({ stallAfterLines: undefined });
+    }
+  });
+
+  it('is skipped when the server has no PowerSync endpoint', async () => {
+    start();
+    const bare = await startTestServer();
+    try {
+      const auth = new TestAuth(() => bare.mintToken({ orgId: org }));
+      const { engine: other } = createTestEngine({
+        db: t.syncDb,
+        apiUrl: bare.url,
+        getToken: auth.getToken,
+        phases: (parts) => ({ download: createDownloadPhase(parts) }),
+      });
+      const report = await other.runBackgroundSync({ budgetMs: 20_000, trigger: 'manual' });
+      expect(downloadOf(report)).toMatchObject({
+        status: 'skipped',
+        reason: 'no PowerSync endpoint configured',
+      });
+      expect(report.outcome).toBe('completed');
+      await other.close();
+    } finally {
+      await bare.close();
+    }
+  });
+});
+
+describe('foreground live sync through the engine', () => {
+  it('setAppActive holds a live stream; going to background disconnects', async () => {
+    start();
+    double.putRow(org, 'schedules', schedule('s1', 'A'));
+    const mark = double.events.length;
+    await engine.setAppActive(true);
+    await t.db.waitForStatus(
+      (s) => s.connected && !s.dataFlowStatus.downloading && s.lastSyncedAt !== undefined,
+    );
+    const since = Date.now();
+    double.putRow(org, 'schedules', schedule('s2', 'B'));
+    await t.db.waitForStatus(
+      (s) => !s.dataFlowStatus.downloading && (s.lastSyncedAt?.getTime() ?? 0) > since,
+      AbortSignal.timeout(5_000),
+    );
+    expect(await ids()).toEqual(['s1', 's2']);
+    await engine.setAppActive(false);
+    await streamClosed(mark);
+    expect(engine.controller.state).toBe('disconnected');
+  });
+
+  it('the app turning active aborts a waiting run; the foreground keeps the one connection', async () => {
+    start();
+    double.putRow(org, 'schedules', schedule('s1', 'A'));
+    double.setBehaviour({ stall: true });
+    const mark = double.events.length;
+    try {
+      const pending = run();
+      await double.waitFor((e) => e.type === 'stream_open' && e.stream.orgId === org, { since: mark });
+      await engine.setAppActive(true);
+      const report = await pending;
+      expect(report.outcome).toBe('aborted');
+      expect(downloadOf(report)).toMatchObject({ status: 'stopped', stopCause: 'aborted' });
+      expect(engine.controller.holds).toEqual(['foreground']);
+      expect(engine.controller.state).toBe('connected');
+      expect(double.streams.filter((s) => s.orgId === org && s.closedAt === undefined)).toHaveLength(1);
+    } finally {
+      double.setBehaviour({ stall: false });
+    }
+    await engine.setAppActive(false);
+    await streamClosed(mark);
+  });
+});
