@@ -12,11 +12,14 @@ import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { registerPowerSyncCredentials } from './powersync/credentials';
 import { healthRoutes } from './routes/health';
 import { refuseAllConfirmations } from './routes/upload/photoConfirmations';
+import { uploadRoutes } from './routes/upload/route';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     db: Db;
+    /** Every route registered, for start-up output and tests (e.g. that all of /api needs a session). */
+    routeList: { method: string; url: string }[];
   }
 }
 
@@ -44,6 +47,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  app.decorate('routeList', []);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) app.routeList.push({ method, url: route.url });
+  });
   app.decorate('config', config);
   app.decorate('db', db);
   app.decorate('photoConfirmations', refuseAllConfirmations);
@@ -70,6 +77,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
         errorResponseBuilder: (_req, ctx) =>
           new HttpError(429, 'rate_limited', `Too many requests: retry in ${ctx.after}`),
       });
+      await api.register(uploadRoutes);
       await api.register(photoApi);
       await api.register(powersyncApi);
     },

@@ -1,0 +1,38 @@
+import Type, { type Static } from 'typebox';
+import { HttpError } from '../../errors';
+
+export const MAX_OPS = 2000;
+export const MAX_BYTES = 4 * 1024 * 1024;
+
+/** Only the envelope is checked as a whole (a 400); each op is judged on its own. */
+export const UploadBody = Type.Object({
+  client_id: Type.String({ minLength: 1, maxLength: 200 }),
+  batch: Type.Array(
+    Type.Object({
+      op_id: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+    }),
+  ),
+});
+export type UploadBody = Static<typeof UploadBody>;
+
+export interface UploadResponse {
+  applied: number[];
+  rejected: { op_id: number; code: string; message: string }[];
+}
+
+export function tooManyOps(): HttpError {
+  return new HttpError(413, 'too_large', `A batch holds at most ${MAX_OPS} ops`, {
+    maxOps: MAX_OPS,
+    maxBytes: MAX_BYTES,
+  });
+}
+
+/** op_ids must be unique: each is answered exactly once. */
+export function assertUniqueOpIds(body: UploadBody): void {
+  const seen = new Set<number>();
+  for (const { op_id } of body.batch) {
+    if (seen.has(op_id))
+      throw new HttpError(400, 'invalid_request', `op_id ${op_id} appears more than once in the batch`);
+    seen.add(op_id);
+  }
+}

@@ -1,0 +1,28 @@
+import type { FastifyInstance } from 'fastify';
+import { processUpload } from './batch';
+import { assertUniqueOpIds, MAX_BYTES, MAX_OPS, tooManyOps, UploadBody } from './envelope';
+
+/** `POST /api/powersync/upload` (registered inside the authenticated /api scope). */
+export async function uploadRoutes(app: FastifyInstance) {
+  app.post<{ Body: UploadBody }>(
+    '/powersync/upload',
+    {
+      bodyLimit: MAX_BYTES,
+      config: { payloadLimits: { maxOps: MAX_OPS, maxBytes: MAX_BYTES } },
+      schema: { body: UploadBody },
+      // Counted before validation so an oversized batch is a 413, not a schema error.
+      preValidation: async (req) => {
+        const batch = (req.body as { batch?: unknown } | null)?.batch;
+        if (Array.isArray(batch) && batch.length > MAX_OPS) throw tooManyOps();
+      },
+    },
+    async (req) => {
+      assertUniqueOpIds(req.body);
+      return processUpload(app.db, req.body, {
+        auth: req.auth,
+        verifier: app.photoConfirmations,
+        log: req.log,
+      });
+    },
+  );
+}

@@ -1,0 +1,397 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type PhotoConfirmationVerifier,
+  refuseAllConfirmations,
+} from '../src/routes/upload/photoConfirmations';
+import { startTestServer, type TestServer, testBackends } from '../src/testing';
+import { call, OpLog, row, upload, uploadOk, uuid } from './support/http';
+
+describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ backend });
+  });
+  afterAll(() => server?.close());
+
+  /** A fresh organization with one user, so tests never see each other's rows. */
+  async function org() {
+    const orgId = `org_${uuid().slice(0, 8)}`;
+    return { orgId, token: await server.mintToken({ orgId }) };
+  }
+
+  it('applies a batch and answers every op_id exactly once; rows get org_id and a server updated_at', async () => {
+    const { orgId, token } = await org();
+    const log = new OpLog();
+    const s = uuid();
+    const before = Date.now();
+    const batch = [
+      log.put('schedules', s, {
+        customer: 'Diner',
+        status: 'scheduled',
+        scheduled_at: '2025-03-01T09:00:00Z',
+        updated_at: '1999-01-01T00:00:00Z',
+      }),
+      log.put('invoices', uuid(), { schedule_id: s, amount_cents: 12_500.0, status: 'draft' }),
+    ];
+    expect(await uploadOk(server, token, log.clientId, batch)).toEqual({ applied: [1, 2], rejected: [] });
+    const stored = await row(server, 'schedules', s);
+    expect(stored).toMatchObject({
+      org_id: orgId,
+      customer: 'Diner',
+      scheduled_at: '2025-03-01T09:00:00.000Z',
+    });
+    expect(Date.parse(stored?.updated_at as string)).toBeGreaterThanOrEqual(before - 1000);
+    expect((await server.db.query('SELECT id FROM organizations WHERE id = $1', [orgId])).rows).toHaveLength(
+      1,
+    );
+  });
+
+  it("replays a batch with its recorded verdicts and keeps another device's later write", async () => {
+    const { token } = await org();
+    const deviceA = new OpLog();
+    const deviceB = new OpLog();
+    const s = uuid();
+    const batchA = [
+      deviceA.put('schedules', s, { customer: 'from A', status: 'scheduled' }),
+      deviceA.put('schedules', uuid(), { status: 'bogus' }),
+      deviceA.patch('schedules', s, { notes: 'A notes' }),
+    ];
+    const first = await uploadOk(server, token, deviceA.clientId, batchA);
+    expect(first.applied).toEqual([1, 3]);
+    expect(first.rejected).toEqual([
+      { op_id: 2, code: 'invalid', message: expect.stringContaining('status') },
+    ]);
+
+    await uploadOk(server, token, deviceB.clientId, [deviceB.patch('schedules', s, { customer: 'from B' })]);
+    const replay = await uploadOk(server, token, deviceA.clientId, batchA);
+    expect(replay).toEqual(first);
+    expect(await row(server, 'schedules', s)).toMatchObject({ customer: 'from B', notes: 'A notes' });
+
+    // A partly new batch: the known ops are repeated, the new one applied.
+    const more = [...batchA, deviceA.patch('schedules', s, { notes: 'A again' })];
+    expect(await uploadOk(server, token, deviceA.clientId, more)).toEqual({
+      applied: [1, 3, 4],
+      rejected: first.rejected,
+    });
+    expect(await row(server, 'schedules', s)).toMatchObject({ customer: 'from B', notes: 'A again' });
+  });
+
+  it('rejects exactly the invalid op in its own transaction, and all three ops of a transaction holding one', async () => {
+    const { token } = await org();
+    const log = new OpLog();
+    const [a, b, c] = [uuid(), uuid(), uuid()];
+    const alone = await uploadOk(server, token, log.clientId, [
+      log.put('schedules', a, { customer: 'ok 1' }),
+      log.put('schedules', uuid(), { customer: 'bad', frobnicate: 1 }),
+      log.put('schedules', b, { customer: 'ok 2' }),
+    ]);
+    expect(alone.applied).toEqual([1, 3]);
+    expect(alone.rejected).toEqual([
+      { op_id: 2, code: 'unknown_column', message: expect.stringContaining('frobnicate') },
+    ]);
+
+    const tx = log.tx(
+      { op: 'PUT', type: 'schedules', id: c, data: { customer: 'in tx' } },
+      { op: 'PUT', type: 'invoices', id: uuid(), data: { schedule_id: c, amount_cents: 'lots' } },
+      { op: 'PATCH', type: 'schedules', id: a, data: { notes: 'in tx' } },
+    );
+    const together = await uploadOk(server, token, log.clientId, tx);
+    expect(together.applied).toEqual([]);
+    expect(together.rejected.map((r) => [r.op_id, r.code])).toEqual([
+      [4, 'tx_rejected'],
+      [5, 'invalid'],
+      [6, 'tx_rejected'],
+    ]);
+    expect(together.rejected[0]?.message).toMatch(/op 5 .*invalid/);
+    expect(await row(server, 'schedules', c)).toBeUndefined();
+    expect((await row(server, 'schedules', a))?.notes).toBeNull();
+  });
+
+  it('folds ops on one row in op order: PATCH→PUT replaces, DELETE→PUT re-creates, PATCH+PATCH merge', async () => {
+    const { token } = await org();
+    const log = new OpLog();
+    const [p, d, m, gone] = [uuid(), uuid(), uuid(), uuid()];
+    const photo = uuid();
+    await uploadOk(server, token, log.clientId, [
+      log.put('schedules', p, { customer: 'p0', notes: 'keep?' }),
+      log.put('schedules', d, { customer: 'd0', notes: 'old' }),
+      log.put('schedules', m, { customer: 'm0', notes: 'n0', address: 'a0' }),
+      log.put('photos', photo, { schedule_id: d, kind: 'before' }),
+    ]);
+    const answer = await uploadOk(server, token, log.clientId, [
+      log.patch('schedules', p, { notes: 'patched' }),
+      log.put('schedules', p, { customer: 'p1' }),
+      log.delete('schedules', d),
+      log.put('schedules', d, { customer: 'd1' }),
+      log.patch('schedules', m, { customer: 'm1' }),
+      log.patch('schedules', m, { notes: 'n1' }),
+      log.put('schedules', gone, { customer: 'never stored' }),
+      log.delete('schedules', gone),
+    ]);
+    expect(answer).toEqual({ applied: [5, 6, 7, 8, 9, 10, 11, 12], rejected: [] });
+    expect(await row(server, 'schedules', p)).toMatchObject({
+      customer: 'p1',
+      notes: null,
+      status: 'scheduled',
+    });
+    expect(await row(server, 'schedules', d)).toMatchObject({ customer: 'd1', notes: null });
+    // The DELETE came first, so the schedule's photo went with it.
+    expect(await row(server, 'photos', photo)).toBeUndefined();
+    expect(await row(server, 'schedules', m)).toMatchObject({ customer: 'm1', notes: 'n1', address: 'a0' });
+    expect(await row(server, 'schedules', gone)).toBeUndefined();
+  });
+
+  it('rejects a unique violation as constraint (200), applying every other op', async () => {
+    const { token } = await org();
+    await server.db.query(
+      "CREATE UNIQUE INDEX IF NOT EXISTS test_unique_customer ON schedules (org_id, customer) WHERE customer LIKE 'unique:%'",
+    );
+    const log = new OpLog();
+    const [a, b, c] = [uuid(), uuid(), uuid()];
+    const answer = await uploadOk(server, token, log.clientId, [
+      log.put('schedules', a, { customer: 'unique:1' }),
+      log.put('schedules', b, { customer: 'unique:1' }),
+      log.put('schedules', c, { customer: 'unique:2' }),
+      log.put('invoices', uuid(), { schedule_id: c, amount_cents: 100 }),
+    ]);
+    expect(answer.applied).toEqual([1, 3, 4]);
+    expect(answer.rejected).toEqual([
+      { op_id: 2, code: 'constraint', message: expect.stringContaining('test_unique_customer') },
+    ]);
+    expect(await row(server, 'schedules', b)).toBeUndefined();
+    expect(await row(server, 'schedules', c)).toMatchObject({ customer: 'unique:2' });
+  });
+
+  it('rejects foreign-key and check violations as constraint, with their transaction', async () => {
+    const { token } = await org();
+    const log = new OpLog();
+    const s = uuid();
+    const answer = await uploadOk(server, token, log.clientId, [
+      log.put('invoices', uuid(), { schedule_id: uuid(), amount_cents: 1 }),
+      ...log.tx(
+        { op: 'PUT', type: 'schedules', id: s, data: { customer: 'tx' } },
+        { op: 'PUT', type: 'invoices', id: uuid(), data: { schedule_id: s, amount_cents: -5 } },
+      ),
+      log.put('schedules', uuid(), { customer: 'fine' }),
+    ]);
+    expect(answer.applied).toEqual([4]);
+    expect(answer.rejected.map((r) => [r.op_id, r.code])).toEqual([
+      [1, 'constraint'],
+      [2, 'tx_rejected'],
+      [3, 'constraint'],
+    ]);
+    expect(answer.rejected[0]?.message).toMatch(/foreign key/);
+    expect(await row(server, 'schedules', s)).toBeUndefined();
+  });
+
+  it("refuses another organization's rows (PUT, PATCH, DELETE, as parent), a foreign org_id, and a PATCH to a missing row", async () => {
+    const other = await org();
+    const mine = await org();
+    const theirs = uuid();
+    await uploadOk(server, other.token, `other-${uuid()}`, [
+      new OpLog().put('schedules', theirs, { customer: 'theirs' }),
+    ]);
+    const log = new OpLog();
+    const answer = await uploadOk(server, mine.token, log.clientId, [
+      log.put('schedules', theirs, { customer: 'mine now' }),
+      log.patch('schedules', theirs, { customer: 'mine now' }),
+      log.delete('schedules', theirs),
+      log.put('invoices', uuid(), { schedule_id: theirs, amount_cents: 1 }),
+      log.put('schedules', uuid(), { customer: 'x', org_id: other.orgId }),
+      log.put('schedules', uuid(), { customer: 'own org_id is fine', org_id: mine.orgId }),
+      log.patch('schedules', uuid(), { customer: 'nobody' }),
+    ]);
+    expect(answer.applied).toEqual([6]);
+    expect(answer.rejected.map((r) => [r.op_id, r.code])).toEqual([
+      [1, 'forbidden'],
+      [2, 'forbidden'],
+      [3, 'forbidden'],
+      [4, 'forbidden'],
+      [5, 'forbidden'],
+      [7, 'not_found'],
+    ]);
+    expect(await row(server, 'schedules', theirs)).toMatchObject({ org_id: other.orgId, customer: 'theirs' });
+  });
+
+  it('rejects a stale invoice PATCH as conflict and leaves the row untouched; numbers are the server’s', async () => {
+    const { token } = await org();
+    const a = new OpLog();
+    const b = new OpLog();
+    const [s, i1, i2] = [uuid(), uuid(), uuid()];
+    await uploadOk(server, token, a.clientId, [
+      a.put('schedules', s, {}),
+      a.put('invoices', i1, { schedule_id: s, amount_cents: 1000, status: 'draft' }),
+      a.put('invoices', i2, { schedule_id: s, amount_cents: 2000, status: 'draft' }),
+    ]);
+    expect((await row(server, 'invoices', i1))?.number).toBe(1);
+    expect((await row(server, 'invoices', i2))?.number).toBe(2);
+
+    const fresh = await uploadOk(server, token, b.clientId, [
+      b.patch('invoices', i1, { status: 'sent' }, { amount_cents: 1000, status: 'draft' }),
+    ]);
+    expect(fresh.applied).toEqual([1]);
+    const stale = await uploadOk(server, token, a.clientId, [
+      a.patch('invoices', i1, { amount_cents: 1500 }, { amount_cents: 1000, status: 'draft' }),
+      a.patch('invoices', i2, { number: 7 }),
+    ]);
+    expect(stale.rejected).toEqual([
+      { op_id: 4, code: 'conflict', message: expect.stringContaining('status') },
+      { op_id: 5, code: 'forbidden', message: expect.stringContaining('number') },
+    ]);
+    expect(await row(server, 'invoices', i1)).toMatchObject({
+      amount_cents: 1000,
+      status: 'sent',
+      number: 1,
+    });
+    expect((await row(server, 'invoices', i2))?.number).toBe(2);
+  });
+
+  it('stores a photo confirmation only through the verifier, never the signature; cloudinary_url is refused', async () => {
+    const { orgId, token } = await org();
+    const log = new OpLog();
+    const [s, p] = [uuid(), uuid()];
+    await uploadOk(server, token, log.clientId, [
+      log.put('schedules', s, {}),
+      log.put('photos', p, { schedule_id: s, kind: 'after' }),
+    ]);
+    const confirmation = {
+      cloudinary_public_id: `vhd/${orgId}/photos/${p}`,
+      cloudinary_version: 1700000000,
+      cloudinary_signature: 'sig',
+    };
+    const original = server.app.photoConfirmations;
+    server.app.photoConfirmations = refuseAllConfirmations; // the default when no verifier is registered
+    const refused = await uploadOk(server, token, log.clientId, [
+      log.patch('photos', p, confirmation),
+      log.patch('photos', p, { cloudinary_url: 'https://example.invalid/x.jpg' }),
+    ]);
+    expect(refused.rejected.map((r) => r.code)).toEqual(['forbidden', 'forbidden']);
+
+    // Test double of the verifier the Cloudinary module registers: accepts signature "good" only.
+    const seen: unknown[] = [];
+    const verifier: PhotoConfirmationVerifier = {
+      verify: (c) => {
+        seen.push(c);
+        return c.signature === 'good'
+          ? { ok: true, cloudinaryUrl: `https://media.test/${c.publicId}.jpg` }
+          : { ok: false, code: 'forbidden', message: 'bad signature' };
+      },
+    };
+    server.app.photoConfirmations = verifier;
+    try {
+      const answer = await uploadOk(server, token, log.clientId, [
+        log.patch('photos', p, { ...confirmation, cloudinary_signature: 'forged' }),
+        log.patch('photos', p, { ...confirmation, cloudinary_signature: 'good', width: 800 }),
+        log.put('photos', p, { schedule_id: s, kind: 'before' }),
+      ]);
+      expect(answer.applied).toEqual([6, 7]);
+      expect(answer.rejected).toEqual([{ op_id: 5, code: 'forbidden', message: 'bad signature' }]);
+      expect(seen[1]).toEqual({
+        orgId,
+        photoId: p,
+        publicId: confirmation.cloudinary_public_id,
+        version: 1700000000,
+        signature: 'good',
+      });
+      // The later PUT replaced the client columns but kept the confirmed upload.
+      expect(await row(server, 'photos', p)).toMatchObject({
+        kind: 'before',
+        width: null,
+        cloudinary_public_id: confirmation.cloudinary_public_id,
+        cloudinary_version: 1700000000,
+        cloudinary_url: `https://media.test/${confirmation.cloudinary_public_id}.jpg`,
+      });
+      const columns = (
+        await server.db.query(
+          "SELECT column_name FROM information_schema.columns WHERE table_name = 'photos'",
+        )
+      ).rows;
+      expect(columns.map((c) => c.column_name)).not.toContain('cloudinary_signature');
+    } finally {
+      server.app.photoConfirmations = original;
+    }
+  });
+
+  it('validates each op: unknown table, bad id, bad op, bad types, too large', async () => {
+    const { token } = await org();
+    const log = new OpLog();
+    const answer = await uploadOk(server, token, log.clientId, [
+      log.put('users', uuid(), {}),
+      log.put('schedules', 'not-a-uuid', {}),
+      log.op({ op: 'UPSERT', type: 'schedules', id: uuid() }),
+      log.put('schedules', uuid(), { scheduled_at: 'tomorrow' }),
+      log.put('schedules', uuid(), { notes: 'x'.repeat(20_001) }),
+      log.put('photos', uuid(), { width: 1.5 }),
+      log.put('photos', uuid(), { cloudinary_public_id: 'only this' }),
+    ]);
+    expect(answer.applied).toEqual([]);
+    expect(answer.rejected.map((r) => r.code)).toEqual([
+      'unknown_table',
+      'invalid',
+      'invalid',
+      'invalid',
+      'too_large',
+      'invalid',
+      'invalid',
+    ]);
+  });
+
+  it('answers 400 to malformed JSON and a wrong envelope, 413 with the limits over 2,000 ops or 4 MiB', async () => {
+    const { token } = await org();
+    const path = '/api/powersync/upload';
+    const malformed = await call(server, 'POST', path, { token, rawBody: '{"client_id": "x", "batch": [' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatchObject({
+      code: 'invalid_json',
+      message: expect.stringMatching(/JSON/),
+    });
+    for (const body of [
+      { batch: [] },
+      { client_id: 'x', batch: {} },
+      { client_id: 'x', batch: [{ op: 'PUT' }] },
+      [],
+    ]) {
+      const res = await call(server, 'POST', path, { token, body });
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'invalid_request', message: expect.any(String) });
+    }
+    const duplicate = await call(server, 'POST', path, {
+      token,
+      body: { client_id: 'x', batch: [{ op_id: 1 }, { op_id: 1 }] },
+    });
+    expect(duplicate.status).toBe(400);
+    expect(duplicate.body.error.message).toMatch(/op_id 1/);
+
+    const log = new OpLog();
+    const tooMany = Array.from({ length: 2001 }, () => log.delete('schedules', uuid()));
+    const many = await call(server, 'POST', path, {
+      token,
+      body: { client_id: log.clientId, batch: tooMany },
+    });
+    expect(many.status).toBe(413);
+    expect(many.body).toMatchObject({
+      error: { code: 'too_large' },
+      maxOps: 2000,
+      maxBytes: 4 * 1024 * 1024,
+    });
+
+    const huge = [log.put('schedules', uuid(), { notes: 'x'.repeat(4 * 1024 * 1024) })];
+    const big = await call(server, 'POST', path, { token, body: { client_id: log.clientId, batch: huge } });
+    expect(big.status).toBe(413);
+    expect(big.body).toMatchObject({ error: { code: 'too_large' }, maxOps: 2000, maxBytes: 4 * 1024 * 1024 });
+    // Nothing was recorded for the refused requests: the same ops are new next time.
+    expect(
+      (await server.db.query('SELECT 1 FROM client_watermarks WHERE client_id = $1', [log.clientId])).rows,
+    ).toHaveLength(0);
+  });
+
+  it('binds a client_id to the user who first used it', async () => {
+    const { orgId, token } = await org();
+    const log = new OpLog();
+    await uploadOk(server, token, log.clientId, [log.put('schedules', uuid(), {})]);
+    const intruder = await server.mintToken({ orgId });
+    const res = await upload(server, intruder, log.clientId, [log.put('schedules', uuid(), {})]);
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('forbidden');
+  });
+});
