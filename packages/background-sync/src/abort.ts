@@ -51,7 +51,10 @@ export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): Disp
 /** A signal that aborts with a TimeoutError after `ms` (and with the parent, if given). */
 export function timeoutSignal(ms: number, parent?: AbortSignal): DisposableSignal {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new TimeoutError(`timed out after ${ms} ms`)), Math.max(0, ms));
+  const timer = setTimeout(
+    () => controller.abort(new TimeoutError(`timed out after ${ms} ms`)),
+    Math.max(0, ms),
+  );
   const linked = anySignal([controller.signal, parent]);
   return {
     signal: linked.signal,

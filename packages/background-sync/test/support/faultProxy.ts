@@ -8,7 +8,9 @@ export type Fault =
   | { kind: 'status'; status: number; headers?: Record<string, string>; body?: unknown }
   | { kind: 'portal' }
   | { kind: 'hang' }
-  | { kind: 'reset' };
+  | { kind: 'reset' }
+  /** Passed through, but the answer is held back this long (the server has already acted on it). */
+  | { kind: 'delay'; ms: number };
 
 export interface FaultRule {
   method?: string;
@@ -58,7 +60,8 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     const rec: RecordedRequest = { method: req.method ?? 'GET', path, result: 0, at: Date.now() };
     requests.push(rec);
     const rule = match(req, path);
-    if (rule) {
+    const delay = rule?.fault.kind === 'delay' ? rule.fault.ms : 0;
+    if (rule && rule.fault.kind !== 'delay') {
       rule.used++;
       const f = rule.fault;
       // Drain the body first so the client is not stuck writing it.
@@ -96,9 +99,14 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         headers: { ...req.headers, host: target.host },
       },
       (up) => {
-        rec.result = up.statusCode ?? 0;
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
+        if (rule) rule.used++;
+        const answer = () => {
+          rec.result = up.statusCode ?? 0;
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        };
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
       },
     );
     upstream.on('error', () => {
