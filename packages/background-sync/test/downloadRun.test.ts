@@ -1,10 +1,12 @@
 // Downloads through whole runs: the engine (createBackgroundSync, its BackendConnector and
 // SyncController), the real server for tokens and JWKS, and the PowerSync double verifying them.
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createPowerSyncDouble, type PowerSyncDouble } from '@vhd/powersync-double';
 import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BackgroundSync } from '../src/backgroundSync';
+import type { CrudUploaderHooks } from '../src/crudUploader';
 import { createDownloadPhase, type DownloadPhaseOptions } from '../src/downloadPhase';
 import type { RunPhase } from '../src/runPhase';
 import type { RunReport } from '../src/runReport';
@@ -62,6 +64,7 @@ function start(
     settings?: Partial<SyncSettings>;
     phase?: Partial<DownloadPhaseOptions>;
     wrap?: (download: RunPhase) => RunPhase;
+    hooks?: CrudUploaderHooks;
   } = {},
 ) {
   const userId = `user_${org}`;
@@ -71,6 +74,7 @@ function start(
     apiUrl: proxy.url,
     getToken: auth.getToken,
     ...(options.settings ? { settings: options.settings } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
     phases: (parts) => {
       const download = createDownloadPhase({ ...parts, ...options.phase });
       return { download: options.wrap ? options.wrap(download) : download };
@@ -117,6 +121,34 @@ describe('a background run downloads', () => {
     expect(second.outcome).toBe('completed');
     expect(await ids()).toEqual(['s2']);
     await streamClosed(mark2);
+  });
+
+  it('after uploading a local change, catches up through the write checkpoint the client asks for', async () => {
+    const id = randomUUID();
+    const local = {
+      id,
+      org_id: org,
+      customer: 'Local',
+      status: 'scheduled',
+      scheduled_at: '2025-03-01T08:00:00.000Z',
+    };
+    // The double has no replication from Postgres: mirror the row once the server has applied it.
+    start({ hooks: { afterServerApplied: () => void double.putRow(org, 'schedules', local) } });
+    double.putRow(org, 'schedules', schedule('s1', 'A'));
+    await t.db.execute(
+      'INSERT INTO schedules (id, org_id, customer, status, scheduled_at) VALUES (?, ?, ?, ?, ?)',
+      [id, org, local.customer, local.status, local.scheduled_at],
+    );
+    const mark = double.events.length;
+    const report = await run();
+    expect(report.outcome).toBe('completed');
+    expect(report.counts['crud.applied']).toBe(1);
+    expect(downloadOf(report)).toMatchObject({ status: 'done', counts: { caughtUp: 1 } });
+    expect(double.events.slice(mark)).toContainEqual(
+      expect.objectContaining({ type: 'write_checkpoint', sub: `user_${org}` }),
+    );
+    expect((await ids()).sort()).toEqual([id, 's1'].sort());
+    expect(await t.db.get('SELECT count(*) AS n FROM ps_crud')).toEqual({ n: 0 });
   });
 
   it('resumes from the stored position on the next run (the double sees `after`), not from scratch', async () => {
