@@ -101,6 +101,28 @@ describe('SyncController', () => {
     // Nothing was lost: the change is still queued.
     expect((await t.db.get<{ n: number }>('SELECT count(*) AS n FROM ps_crud')).n).toBe(1);
   });
+
+  it('releasing the last hold returns promptly while uploadData waits for the upload mutex', async () => {
+    const { engine } = createTestEngine({
+      db: t.syncDb,
+      apiUrl: proxy.url,
+      getToken: async () => 'clerk',
+      settings: { disconnectTimeoutMs: 5_000 },
+    });
+    await t.db.execute("INSERT INTO schedules (id, customer) VALUES (uuid(), 'Diner')");
+    // A background run is uploading: the SDK's uploadData has to wait.
+    const releaseRun = engine.uploadMutex.tryAcquire('run:long');
+    await engine.controller.hold('foreground');
+    await waitUntil(() => t.db.currentStatus.dataFlowStatus.uploading);
+    const started = Date.now();
+    await engine.controller.release('foreground');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(engine.controller.state).toBe('disconnected');
+    expect(proxy.count('/api/powersync/upload')).toBe(0);
+    // The withdrawn wait never takes the mutex: the run's release leaves it free.
+    releaseRun?.();
+    expect(engine.uploadMutex.isLocked).toBe(false);
+  });
 });
 
 async function waitUntil(check: () => boolean, timeoutMs = 5_000): Promise<void> {
