@@ -43,7 +43,7 @@ export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyP
   app.decorate('devMediaStore', devMediaStore);
   app.decorate('assetDeletions', assetDeletions);
   app.photoConfirmations = photoConfirmationVerifier(media);
-  app.addHook('onClose', () => assetDeletions.idle());
+  app.addHook('preClose', () => assetDeletions.idle());
 
   await app.register(cloudinaryWebhookRoutes, { media, db });
   if (devMediaStore) await app.register(devMediaStore.routes);

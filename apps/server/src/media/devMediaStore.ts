@@ -125,7 +125,9 @@ export class DevMediaStore implements MediaService {
     await scope.register(multipart, {
       limits: { fileSize: this.options.maxFileBytes, files: 1, fields: 20, fieldSize: 8192, parts: 21 },
     });
-    scope.addHook('onClose', () => this.notifier.close());
+    // Before the server closes connections: a notification still in flight then ends on an idle
+    // keep-alive connection the close can drop, instead of one that holds the close open.
+    scope.addHook('preClose', () => this.notifier.close());
     scope.post(`${DEV_MEDIA_PREFIX}/v1_1/:cloud/image/upload`, (request, reply) =>
       this.upload(request, reply),
     );

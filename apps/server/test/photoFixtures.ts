@@ -1,0 +1,52 @@
+import type { Db } from '../src/db';
+import type { TestServer } from '../src/testing';
+import { uploadBody } from './images';
+
+/** Inserts a photo row (and its organization) directly, as if its CRUD upload had been applied. */
+export async function insertPhoto(db: Db, orgId: string, photoId = crypto.randomUUID()): Promise<string> {
+  await db.query('INSERT INTO organizations (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [orgId]);
+  await db.query("INSERT INTO photos (id, org_id, kind) VALUES ($1, $2, 'before')", [photoId, orgId]);
+  return photoId;
+}
+
+export interface PhotoCloudinaryFields {
+  cloudinary_public_id: string | null;
+  cloudinary_version: number | null;
+  cloudinary_url: string | null;
+  bytes: number | null;
+  width: number | null;
+  height: number | null;
+  updated_at: string;
+}
+
+export async function photoFields(db: Db, photoId: string): Promise<PhotoCloudinaryFields | undefined> {
+  const { rows } = await db.query<PhotoCloudinaryFields>(
+    `SELECT cloudinary_public_id, cloudinary_version, cloudinary_url, bytes, width, height, updated_at
+       FROM photos WHERE id = $1`,
+    [photoId],
+  );
+  return rows[0];
+}
+
+export interface SigningAnswer {
+  uploads: { photoId: string; url: string; fields: Record<string, string>; expiresAt: string }[];
+  rejected: { photoId: string; code: string; cloudinary_url?: string }[];
+}
+
+export async function signPhotos(server: TestServer, token: string, photoIds: unknown) {
+  const response = await fetch(`${server.url}/api/cloudinaryUpload`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ photoIds }),
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as SigningAnswer & { error?: { code: string } },
+  };
+}
+
+/** Posts a file with signed fields, as the app does, to the URL the signing answer named. */
+export async function uploadSigned(upload: SigningAnswer['uploads'][number], file: Buffer) {
+  const response = await fetch(upload.url, { method: 'POST', body: uploadBody(upload.fields, file) });
+  return { status: response.status, body: (await response.json()) as Record<string, any> };
+}
