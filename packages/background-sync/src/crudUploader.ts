@@ -64,6 +64,8 @@ interface CrudRow {
 
 export class CrudUploader {
   private clientId: string | null = null;
+  /** The server's Retry-After, honoured by every later upload of this runtime (runs and the SDK's). */
+  private notBefore = 0;
 
   constructor(private readonly deps: CrudUploaderDeps) {}
 
@@ -84,6 +86,14 @@ export class CrudUploader {
     };
     const stop = (s: Stop): CrudUploadResult => ({ ...result, status: 'stopped', stop: s });
     this.clientId ??= await db.getClientId();
+    const wait = this.notBefore - this.deps.clock.now();
+    if (wait > 0) {
+      return stop({
+        cause: 'server_unavailable',
+        reason: 'the server asked us to wait (Retry-After)',
+        retryAfterMs: wait,
+      });
+    }
     let maxOps = settings.crudMaxOps;
     let maxBytes = settings.crudMaxBytes;
 
@@ -150,6 +160,7 @@ export class CrudUploader {
           continue;
         }
         const s = await stopForFailure(res.failure, this.deps.connectivity);
+        if (s.retryAfterMs !== undefined) this.notBefore = this.deps.clock.now() + s.retryAfterMs;
         logger.warn('crud upload stopped', {
           cause: s.cause,
           reason: s.reason,

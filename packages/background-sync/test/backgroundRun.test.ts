@@ -212,6 +212,13 @@ describe('a background run', () => {
     expect(report.retryAt).toBeGreaterThanOrEqual(before + 120_000);
     expect(report.retryAt).toBeLessThanOrEqual(Date.now() + 120_000);
     expect(await pending()).toBe(2);
+    // The next run of this runtime does not call before then either.
+    fx.proxy.reset();
+    const next = await engine.runBackgroundSync({ budgetMs: 10_000, trigger: 'manual' });
+    expect(next.outcome).toBe('server_unavailable');
+    expect(next.retryAt).toBeGreaterThanOrEqual(report.retryAt ?? Number.NaN);
+    expect(next.retryAt).toBeLessThanOrEqual((report.retryAt ?? Number.NaN) + 1_000);
+    expect(fx.proxy.count(UPLOAD)).toBe(0);
   });
 
   it('413: halves the request and still uploads everything', async () => {
