@@ -35,7 +35,7 @@ import { DEFAULT_SETTINGS, type SyncSettings } from './settings';
 import { causeOfAbort, type Stop, worseStopCause } from './stopCause';
 
 export interface EnqueuePhotoInput {
-  /** A client-made uuid: the photo row's id and the queue item's id. */
+  /** A client-made uuid: the photo row's id and the queue item's id (kept in lower case). */
   photoId: string;
   /** Absolute path of the captured file; it is moved into the documents directory. */
   sourcePath: string;
@@ -147,10 +147,12 @@ export class PhotoAttachmentQueue {
   async enqueue(input: EnqueuePhotoInput): Promise<PhotoAttachment> {
     const { files, clock, documentsDir } = this.ports;
     if (!UUID.test(input.photoId)) throw new TypeError(`photoId must be a uuid, got "${input.photoId}"`);
-    const relativePath = relativePhotoPath(input.photoId, input.mediaType);
+    // Postgres answers uuids in lower case: the local row must carry the id the server will sync back.
+    const photoId = input.photoId.toLowerCase();
+    const relativePath = relativePhotoPath(photoId, input.mediaType);
     const source = await files.info(input.sourcePath);
     if (!source.exists) throw new Error(`photo file not found: ${input.sourcePath}`);
-    if (await getItem(this.db, input.photoId)) throw new Error(`photo ${input.photoId} is already queued`);
+    if (await getItem(this.db, photoId)) throw new Error(`photo ${photoId} is already queued`);
     const target = absolutePhotoPath(documentsDir, relativePath);
     const moved = input.sourcePath !== target;
     if (moved) await files.move(input.sourcePath, target);
@@ -161,7 +163,7 @@ export class PhotoAttachmentQueue {
           `INSERT INTO photos (id, org_id, schedule_id, kind, taken_at, bytes, width, height)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           [
-            input.photoId,
+            photoId,
             input.orgId ?? null,
             input.scheduleId ?? null,
             input.kind ?? null,
@@ -172,7 +174,7 @@ export class PhotoAttachmentQueue {
           ],
         );
         await insertItem(tx, {
-          id: input.photoId,
+          id: photoId,
           localPath: relativePath,
           mediaType: input.mediaType,
           size: source.size,
@@ -183,7 +185,7 @@ export class PhotoAttachmentQueue {
       if (moved) await files.move(target, input.sourcePath);
       throw e;
     }
-    return (await getItem(this.db, input.photoId))!;
+    return (await getItem(this.db, photoId))!;
   }
 
   /** Uploads the due photos within the deadline; see DESIGN "Photo queue". */

@@ -118,6 +118,17 @@ describe('enqueue', () => {
     expect(await queue.get(shot.photoId)).toBeNull();
   });
 
+  it('stores an upper-case uuid in lower case, as the server will sync it back', async () => {
+    const shot = capturePhoto(ports.captureDir, 1_000);
+    const item = await queue.enqueue({
+      photoId: shot.photoId.toUpperCase(),
+      sourcePath: shot.path,
+      mediaType: 'image/JPEG',
+    });
+    expect(item).toMatchObject({ id: shot.photoId, local_path: `photos/${shot.photoId}.jpg` });
+    expect(await t.db.get('SELECT id FROM photos')).toEqual({ id: shot.photoId });
+  });
+
   it('refuses a photo that is already queued', async () => {
     const first = await enqueueOne();
     writeFileSync(first.path, first.data);

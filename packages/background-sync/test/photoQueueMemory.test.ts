@@ -1,4 +1,4 @@
-// Uploads stream from disk: the uploading process's peak memory does not grow with the photo
+// Uploads stream from disk: the memory the uploading process holds does not grow with the photo
 // size (1 MB vs 20 MB photos, three in flight). Measured in a child process with a generous
 // bound; the precise figure belongs to bench/.
 
@@ -59,13 +59,15 @@ async function peakGrowth(
 it('keeps peak memory flat from 1 MB to 20 MB photos', { timeout: 120_000 }, async () => {
   const small = await peakGrowth(1 * MB);
   const large = await peakGrowth(20 * MB);
+  const held = (m: typeof small) => m.peakArrayBuffers - m.baselineArrayBuffers;
   console.info(
-    `photo upload peak growth, ${PHOTOS} in flight: rss ${(small.growth / MB).toFixed(1)} MB (1 MB photos) vs ` +
-      `${(large.growth / MB).toFixed(1)} MB (20 MB photos); array buffers peak ` +
-      `${((small.peakArrayBuffers - small.baselineArrayBuffers) / MB).toFixed(1)} vs ` +
-      `${((large.peakArrayBuffers - large.baselineArrayBuffers) / MB).toFixed(1)} MB`,
+    `photo upload peak growth, ${PHOTOS} in flight, 1 MB vs 20 MB photos: buffers held ` +
+      `${(held(small) / MB).toFixed(1)} vs ${(held(large) / MB).toFixed(1)} MB; rss ` +
+      `${(small.growth / MB).toFixed(1)} vs ${(large.growth / MB).toFixed(1)} MB`,
   );
-  // Buffering whole files would add ≥ 3 × 19 MB; streaming adds chunk-sized buffers only.
-  expect(large.growth - small.growth).toBeLessThan(16 * MB);
-  expect(large.peakArrayBuffers - large.baselineArrayBuffers).toBeLessThan(16 * MB);
+  // The assertion is on buffers held (array buffers after a collection): a file read into JS memory
+  // shows there in full (3 × 20 MB when tried), streamed chunks do not. RSS is printed, not asserted:
+  // on this shared machine it moves by ±15 MB between identical runs.
+  expect(held(large)).toBeLessThan(8 * MB);
+  expect(held(large) - held(small)).toBeLessThan(4 * MB);
 });
