@@ -42,7 +42,10 @@ describe.each(testBackends())('POST /webhooks/cloudinary (%s)', (backend) => {
       },
       body,
     });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return {
+      status: response.status,
+      body: (await response.json()) as { ok?: boolean; updated?: boolean; error?: { code: string } },
+    };
   }
 
   it('fills an empty photo once; a replay is accepted and changes nothing', async () => {

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPhotoUpload } from '../src/cloudinary/photoUpload';
 import { checkNotification, signParams, verifyResponseSignature } from '../src/cloudinary/signature';
 import { DevMediaStore } from '../src/media/devMediaStore';
-import { gifImage, jpegImage, uploadBody } from './images';
+import { gifImage, jpegImage } from './images';
+import { postUpload } from './photoFixtures';
 
 // The dev media store on a bare Fastify instance: the Cloudinary upload contract on its own.
 const ORG = 'org_media';
@@ -63,12 +64,8 @@ function sign(photoId: string, nowMs = Date.now()) {
   return signPhotoUpload({ account, orgId: ORG, photoId, notificationUrl: `${baseUrl}/hook`, nowMs }).fields;
 }
 
-async function upload(fields: Record<string, string>, file: Buffer, filename?: string) {
-  const response = await fetch(store.uploadUrl(), {
-    method: 'POST',
-    body: uploadBody(fields, file, filename),
-  });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+function upload(fields: Record<string, string>, file: Buffer, filename?: string) {
+  return postUpload(store.uploadUrl(), fields, file, filename);
 }
 
 describe('dev media store (test double of Cloudinary)', () => {

@@ -45,8 +45,31 @@ export async function signPhotos(server: TestServer, token: string, photoIds: un
   };
 }
 
+/** The dev media store's answer: Cloudinary's upload response fields, or an error. */
+export interface UploadAnswer {
+  public_id: string;
+  version: number;
+  signature: string;
+  width: number;
+  height: number;
+  bytes: number;
+  format: string;
+  secure_url: string;
+  existing: boolean;
+  error?: { code: string; message: string };
+}
+
 /** Posts a file with signed fields, as the app does, to the URL the signing answer named. */
 export async function uploadSigned(upload: SigningAnswer['uploads'][number], file: Buffer) {
-  const response = await fetch(upload.url, { method: 'POST', body: uploadBody(upload.fields, file) });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return postUpload(upload.url, upload.fields, file);
+}
+
+export async function postUpload(
+  url: string,
+  fields: Record<string, string>,
+  file: Buffer,
+  filename?: string,
+) {
+  const response = await fetch(url, { method: 'POST', body: uploadBody(fields, file, filename) });
+  return { status: response.status, body: (await response.json()) as UploadAnswer };
 }
