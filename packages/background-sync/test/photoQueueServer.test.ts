@@ -18,6 +18,8 @@ import { Deadline } from '../src/abort';
 import { createBackgroundSync } from '../src/backgroundSync';
 import { createPhotoPhase } from '../src/photoPhase';
 import { PhotoAttachmentQueue } from '../src/photoQueue';
+import { saveSigned } from '../src/photoQueueStore';
+import { signPhotos } from '../src/photoSigner';
 import type { Clock, FetchPort, UploadFilePort } from '../src/ports';
 import type { RunReport } from '../src/runReport';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
@@ -78,8 +80,12 @@ async function setup(
 ) {
   const t = await openTestDatabase();
   const requests: string[] = [];
+  /** photoIds of each signing request. */
+  const signed: string[][] = [];
   const recordingFetch: FetchPort = (url, init) => {
-    requests.push(new URL(url).pathname);
+    const path = new URL(url).pathname;
+    requests.push(path);
+    if (path === '/api/cloudinaryUpload') signed.push(JSON.parse(init?.body ?? '{}').photoIds);
     return fetch(url, init);
   };
   const ports = photoTestPorts({
@@ -126,7 +132,7 @@ async function setup(
     }
   };
   const uploadCrud = () => engine.uploader.upload({ signal: new AbortController().signal });
-  return { t, ports, queue, engine, settings, requests, capture, pass, uploadCrud };
+  return { t, ports, queue, engine, settings, requests, signed, capture, pass, uploadCrud };
 }
 
 function phase(report: RunReport, name: string) {
@@ -318,6 +324,57 @@ describe('photo queue pass', () => {
     expect(report.counts).toMatchObject({ alreadyUploaded: 1, uploaded: 0, bytes: 0 });
     expect(store().stats().received).toEqual({});
     expect(await queue.get(shot!.photoId)).toMatchObject({ state: 'SYNCED' });
+  });
+  it('reuses upload params signed under 50 minutes ago and signs older ones again', async () => {
+    const { capture, pass, uploadCrud, t, engine, signed, ports } = await setup();
+    const [fresh, stale] = await capture(2, 3_000);
+    await uploadCrud();
+    const answer = await signPhotos(engine.api, [fresh!.photoId, stale!.photoId], {
+      signal: new AbortController().signal,
+      timeoutMs: 5_000,
+      connectivity: ports.connectivity,
+    });
+    if (!answer.ok) throw new Error(answer.stop.reason);
+    const now = ports.clock.now();
+    for (const u of answer.uploads) {
+      const signedAt = u.photoId === fresh!.photoId ? now - 49 * 60_000 : now - 51 * 60_000;
+      await saveSigned(t.syncDb, u.photoId, { url: u.url, fields: u.fields, signedAt });
+    }
+    signed.length = 0;
+
+    const report = await pass();
+
+    expect(report.counts).toMatchObject({ uploaded: 2 });
+    expect(signed).toEqual([[stale!.photoId]]);
+  });
+
+  it('tries a photo the server does not know later without an attempt; a forbidden one costs an attempt', async () => {
+    const { capture, pass, queue, t, ports } = await setup();
+    const [unknown, foreign] = await capture(2, 3_000);
+    // Both rows leave ps_crud without reaching the server (as when the server rejected the PUT) …
+    for (let tx = await t.db.getNextCrudTransaction(); tx; tx = await t.db.getNextCrudTransaction()) {
+      await tx.complete();
+    }
+    // … and another organization owns the second photo's id there.
+    await server.db.query("INSERT INTO organizations (id) VALUES ('org_other') ON CONFLICT DO NOTHING");
+    await server.db.query("INSERT INTO photos (id, org_id) VALUES ($1, 'org_other')", [foreign!.photoId]);
+
+    const report = await pass();
+
+    expect(report.counts).toMatchObject({ due: 2, deferred: 2, uploaded: 0, failed: 0 });
+    const later = (await queue.get(unknown!.photoId))!;
+    expect(later).toMatchObject({
+      state: 'QUEUED_UPLOAD',
+      attempts: 0,
+      last_error: 'the server does not know this photo yet',
+    });
+    expect(later.next_attempt_at).toBeGreaterThan(ports.clock.now());
+    expect(await queue.get(foreign!.photoId)).toMatchObject({
+      state: 'QUEUED_UPLOAD',
+      attempts: 1,
+      last_error: 'the server refused to sign this photo: forbidden',
+    });
+    expect(store().stats().received).toEqual({});
   });
 });
 
