@@ -3,14 +3,7 @@ import { buildApp } from './app';
 import { ConfigError, describeMode, loadConfig } from './config';
 
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    process.exit(1);
-  }
+  const config = loadConfig();
   const pretty = process.stdout.isTTY && config.nodeEnv !== 'production';
   const app = await buildApp({
     config,
@@ -24,8 +17,16 @@ async function main() {
     else app.log.info({ signal }, 'shutting down');
     await app.close();
   });
-  await app.listen({ port: config.port, host: config.host });
-  console.log(`VHD server listening on ${config.publicUrl} — ${describeMode(config)}`);
+  const address = await app.listen({ port: config.port, host: config.host });
+  const reachable = config.publicUrl === address ? '' : ` (public URL ${config.publicUrl})`;
+  console.log(`VHD server listening on ${address}${reachable} — ${describeMode(config)}`);
 }
 
-await main();
+try {
+  await main();
+} catch (err) {
+  // A bad configuration is explained in one message; anything else keeps its stack.
+  console.error(err instanceof ConfigError ? err.message : err);
+  console.error('VHD server did not start.');
+  process.exit(1);
+}

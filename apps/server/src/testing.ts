@@ -1,19 +1,19 @@
 // Test support for every package that needs a real server: each TestServer has its own fresh
 // database (PGlite in memory, or a throwaway database on the TEST_DATABASE_URL cluster) and its
 // own temporary DATA_DIR, and really listens on 127.0.0.1.
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFile, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { buildApp } from './app';
-import { loadDevKey } from './auth/devKey';
+import { DEV_KEY_FILE, loadDevKey } from './auth/devKey';
 import { mintDevSessionToken } from './auth/devTokens';
 import { type Config, loadConfig } from './config';
 import { createDb } from './db/database';
-import { migrate } from './db/migrate';
+import { migrate, readMigrations } from './db/migrate';
 import { pgliteDriver } from './db/pglite';
 import { postgresDriver } from './db/postgres';
 import type { Db } from './db/types';
@@ -38,17 +38,38 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-// Creating PGlite and migrating costs ~1.5 s; loading a migrated dump ~0.4 s. One dump per process.
+// Creating PGlite and migrating costs ~1.5 s; loading a migrated dump ~0.4 s. The dump is made once
+// per set of migrations and kept in the temp directory for the next test processes.
 let pgliteTemplate: Promise<Blob> | undefined;
 function migratedPgliteDump(): Promise<Blob> {
   pgliteTemplate ??= (async () => {
-    const driver = await pgliteDriver('memory');
-    await migrate(createDb(driver));
-    const dump = await driver.pglite.dumpDataDir('none');
-    await driver.close();
-    return dump;
+    const migrations = await readMigrations();
+    const hash = createHash('sha256').update(JSON.stringify(migrations)).digest('hex').slice(0, 16);
+    const file = join(tmpdir(), `vhd-pglite-template-${hash}.tar`);
+    try {
+      return new Blob([await readFile(file)]);
+    } catch {
+      const driver = await pgliteDriver('memory');
+      await migrate(createDb(driver), migrations);
+      const dump = await driver.pglite.dumpDataDir('none');
+      await driver.close();
+      const partial = `${file}.${process.pid}`;
+      await writeFile(partial, Buffer.from(await dump.arrayBuffer()));
+      await rename(partial, file);
+      return dump;
+    }
   })();
   return pgliteTemplate;
+}
+
+// Generating an RSA key takes a while on a busy machine: test servers share one per process.
+let devKeyFile: Promise<string> | undefined;
+async function seedDevKey(dataDir: string): Promise<void> {
+  devKeyFile ??= mkdtemp(join(tmpdir(), 'vhd-dev-key-')).then(async (dir) => {
+    await loadDevKey(dir);
+    return join(dir, DEV_KEY_FILE);
+  });
+  await copyFile(await devKeyFile, join(dataDir, DEV_KEY_FILE));
 }
 
 async function testDatabase(backend: TestBackend): Promise<{ db: Db; drop(): Promise<void> }> {
@@ -91,6 +112,7 @@ export async function startTestServer(
   opts: { backend?: TestBackend; config?: Partial<Config> } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vhd-server-test-'));
+  await seedDevKey(dataDir);
   const { db, drop } = await testDatabase(opts.backend ?? 'pglite');
   let app: FastifyInstance | undefined;
   try {

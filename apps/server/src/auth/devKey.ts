@@ -10,11 +10,11 @@ export interface DevKey {
   publicPem: string;
 }
 
-const FILE = 'dev-auth-key.json';
+export const DEV_KEY_FILE = 'dev-auth-key.json';
 
 /** The dev-auth RSA key, created on first use and kept under DATA_DIR so tokens survive restarts. */
 export async function loadDevKey(dataDir: string): Promise<DevKey> {
-  const path = join(dataDir, FILE);
+  const path = join(dataDir, DEV_KEY_FILE);
   let jwk: JWK;
   try {
     jwk = JSON.parse(await readFile(path, 'utf8')) as JWK;

@@ -18,11 +18,14 @@ export async function uploadRoutes(app: FastifyInstance) {
     },
     async (req) => {
       assertUniqueOpIds(req.body);
-      return processUpload(app.db, req.body, {
+      const answer = await processUpload(app.db, req.body, {
         auth: req.auth,
         verifier: app.photoConfirmations,
         log: req.log,
       });
+      // Committed: assets of photos the batch deleted (directly or by cascade) go in the background.
+      if ((req.body.batch as { op?: unknown }[]).some((op) => op.op === 'DELETE')) app.assetDeletions.kick();
+      return answer;
     },
   );
 }
