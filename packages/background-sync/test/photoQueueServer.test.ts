@@ -325,6 +325,14 @@ describe('photo queue pass', () => {
     expect(store().stats().received).toEqual({});
     expect(await queue.get(shot!.photoId)).toMatchObject({ state: 'SYNCED' });
   });
+  it('signs in batches of at most signBatchSize photos', async () => {
+    const { capture, pass, uploadCrud, signed } = await setup({ settings: { signBatchSize: 4 } });
+    await capture(10, 2_000);
+    await uploadCrud();
+    expect((await pass()).counts).toMatchObject({ uploaded: 10 });
+    expect(signed.map((ids) => ids.length)).toEqual([4, 4, 2]);
+  });
+
   it('reuses upload params signed under 50 minutes ago and signs older ones again', async () => {
     const { capture, pass, uploadCrud, t, engine, signed, ports } = await setup();
     const [fresh, stale] = await capture(2, 3_000);
