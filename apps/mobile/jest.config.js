@@ -1,0 +1,20 @@
+// jest-expo (the React Native preset with Expo's native-module mocks). Packages shipped as
+// untranspiled ESM/TS are transformed too: the engine (TypeScript sources), PowerSync, Clerk.
+const expoPreset = require('jest-expo/jest-preset');
+
+module.exports = {
+  preset: 'jest-expo',
+  testMatch: ['<rootDir>/**/*.test.ts?(x)'],
+  testPathIgnorePatterns: ['/node_modules/', '/android/', '/ios/', '/dist/'],
+  transform: { '\\.mjs$': expoPreset.transform['\\.[jt]sx?$'] },
+  transformIgnorePatterns: [
+    '/node_modules/(?!(react-native|@react-native|@react-native-community|expo|@expo|@expo-google-fonts|react-navigation|@react-navigation|standard-navigation|@powersync|@op-engineering))',
+    '/node_modules/react-native-reanimated/plugin/',
+    '/node_modules/@react-native/babel-preset/',
+  ],
+  moduleNameMapper: {
+    // Native code with no Node build: stubs named as such (test/stubs).
+    '^@op-engineering/op-sqlite$': '<rootDir>/test/stubs/op-sqlite.ts',
+    '^@clerk/clerk-expo(/.*)?$': '<rootDir>/test/stubs/clerk-expo.ts',
+  },
+};

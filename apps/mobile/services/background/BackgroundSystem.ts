@@ -1,0 +1,62 @@
+// What a background run uses, and the screens too: ONE database object per JS runtime (a module
+// singleton opened on first use, also on a cold background launch), one file per signed-in user,
+// one engine (SyncController, connector, uploader, run mutex) on it, the photo queue, and the
+// Expo ports. Two database objects on one file miss each other's writes and upload rows twice
+// (DESIGN departure 1).
+import type { BackgroundSync, Ports, SyncDatabase } from '@vhd/background-sync';
+import { type AuthSession, loadSession } from '../auth/session';
+import { appConfig } from '../config';
+import { createSyncEngine } from '../database/BackendConnector';
+import { openUserDatabase } from '../database/openDatabase';
+import { createPhotoAttachmentQueue, type PhotoAttachmentQueue } from '../database/PhotoAttachmentQueue';
+import { createExpoPorts } from './ports';
+
+/** The database as the app uses it: the engine's narrow interface plus closing it. */
+export type AppDatabase = SyncDatabase & { close(): Promise<void> };
+
+export interface BackgroundSystem {
+  userId: string;
+  db: AppDatabase;
+  /** The engine: runBackgroundSync, getSyncOverview, setAppActive, controller, connector, … */
+  sync: BackgroundSync;
+  queue: PhotoAttachmentQueue;
+  ports: Ports;
+}
+
+let current: { userId: string; system: BackgroundSystem } | null = null;
+
+function createSystem(userId: string): BackgroundSystem {
+  const ports = createExpoPorts();
+  const db: AppDatabase = openUserDatabase(userId);
+  const queue = createPhotoAttachmentQueue(db, { ports });
+  const sync = createSyncEngine(db, { ports, queue, powerSyncUrl: appConfig().powerSyncUrl });
+  return { userId, db, sync, queue, ports };
+}
+
+/** The system for `session`'s user, opening it on first use; another user's is closed first. */
+export async function systemFor(session: AuthSession): Promise<BackgroundSystem> {
+  if (current?.userId === session.userId) return current.system;
+  await closeBackgroundSystem();
+  current = { userId: session.userId, system: createSystem(session.userId) };
+  return current.system;
+}
+
+/** The system of the signed-in user, or null when no one is signed in. */
+export async function getBackgroundSystem(): Promise<BackgroundSystem | null> {
+  const session = await loadSession();
+  return session ? systemFor(session) : null;
+}
+
+/** The open system, if any, without loading a session (e.g. to abort a run). */
+export function currentBackgroundSystem(): BackgroundSystem | null {
+  return current?.system ?? null;
+}
+
+/** Sign-out: abort the active run, release every hold (disconnects), close the database. */
+export async function closeBackgroundSystem(): Promise<void> {
+  const closing = current;
+  current = null;
+  if (!closing) return;
+  await closing.system.sync.close();
+  await closing.system.db.close();
+}

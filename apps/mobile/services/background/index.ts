@@ -1,0 +1,6 @@
+export * from './appLifecycle';
+export * from './BackgroundSync';
+export * from './BackgroundSystem';
+export { createExpoPorts } from './ports';
+export * from './signOut';
+export * from './useBackgroundLifecycle';

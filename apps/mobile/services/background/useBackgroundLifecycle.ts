@@ -1,0 +1,24 @@
+// Binds the app lifecycle to React Native's AppState for the signed-in user's system.
+import { useEffect } from 'react';
+import { AppState } from 'react-native';
+import type { BackgroundPolicy } from '../config';
+import { createAppLifecycle } from './appLifecycle';
+import { registerBackgroundSync, unregisterBackgroundSync } from './BackgroundSync';
+import type { BackgroundSystem } from './BackgroundSystem';
+
+export function useBackgroundLifecycle(system: BackgroundSystem | null, policy: BackgroundPolicy): void {
+  useEffect(() => {
+    if (!system) return;
+    const lifecycle = createAppLifecycle({
+      sync: system.sync,
+      policy,
+      register: registerBackgroundSync,
+      unregister: unregisterBackgroundSync,
+      logger: system.ports.logger,
+      clock: system.ports.clock,
+    });
+    void lifecycle.start(AppState.currentState);
+    const subscription = AppState.addEventListener('change', (state) => void lifecycle.onAppState(state));
+    return () => subscription.remove();
+  }, [system, policy]);
+}
