@@ -79,10 +79,11 @@ describe.each(testBackends())('POST /api/cloudinaryUpload (%s)', (backend) => {
     await server.app.devMediaStore!.notificationsIdle();
 
     const row = await photoFields(server.db, photoId);
+    const url = server.app.media.deliveryUrl(stored.body.public_id, stored.body.version);
     expect(row).toMatchObject({
       cloudinary_public_id: `vhd/org_a/photos/${photoId}`,
       cloudinary_version: stored.body.version,
-      cloudinary_url: stored.body.secure_url,
+      cloudinary_url: url,
       bytes: image.length,
       width: 40,
       height: 30,
@@ -90,7 +91,7 @@ describe.each(testBackends())('POST /api/cloudinaryUpload (%s)', (backend) => {
     const again = await signPhotos(server, tokenA, [photoId]);
     expect(again.body).toEqual({
       uploads: [],
-      rejected: [{ photoId, code: 'already_uploaded', cloudinary_url: stored.body.secure_url }],
+      rejected: [{ photoId, code: 'already_uploaded', cloudinary_url: url }],
     });
     const served = await fetch(row!.cloudinary_url!);
     expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);

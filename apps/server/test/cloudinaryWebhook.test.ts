@@ -57,7 +57,7 @@ describe.each(testBackends())('POST /webhooks/cloudinary (%s)', (backend) => {
       cloudinary_public_id: payload.public_id,
       cloudinary_version: payload.version,
       // Derived by the server from public id and version, not taken from the payload.
-      cloudinary_url: server.app.media.deliveryUrl(payload.public_id, payload.version, 'jpg'),
+      cloudinary_url: server.app.media.deliveryUrl(payload.public_id, payload.version),
       bytes: 1234,
       width: 64,
       height: 48,

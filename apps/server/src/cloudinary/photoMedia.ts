@@ -15,7 +15,7 @@ declare module 'fastify' {
     media: MediaService;
     /** The dev media store (Cloudinary's test double) when it is in use, else null. */
     devMediaStore: DevMediaStore | null;
-    /** Background deletion of the assets of deleted photo rows (enqueue after commit). */
+    /** Background deletion of the assets of deleted photos: `kick()` after a commit that deleted rows. */
     assetDeletions: AssetDeletions;
   }
 }
@@ -38,12 +38,14 @@ export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyP
         log: app.log,
       });
   const media = devMediaStore ?? cloudinaryMediaService(parseCloudinaryUrl(config.cloudinaryUrl!));
-  const assetDeletions = new AssetDeletions(media, app.log);
+  const assetDeletions = new AssetDeletions(db, media, app.log);
   app.decorate('media', media);
   app.decorate('devMediaStore', devMediaStore);
   app.decorate('assetDeletions', assetDeletions);
   app.photoConfirmations = photoConfirmationVerifier(media);
   app.addHook('preClose', () => assetDeletions.idle());
+  // Deletions a previous process queued but did not finish.
+  app.addHook('onReady', async () => assetDeletions.kick());
 
   await app.register(cloudinaryWebhookRoutes, { media, db });
   if (devMediaStore) await app.register(devMediaStore.routes);

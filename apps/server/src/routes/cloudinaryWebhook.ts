@@ -11,7 +11,6 @@ interface UploadNotification {
   notification_type?: unknown;
   public_id?: unknown;
   version?: unknown;
-  format?: unknown;
   bytes?: unknown;
   width?: unknown;
   height?: unknown;
@@ -75,12 +74,12 @@ export async function cloudinaryWebhookRoutes(
       // Other notification types and other assets are not ours to act on; Cloudinary only needs a 2xx.
       return { ok: true, updated: false };
     }
-    const format = typeof notification.format === 'string' ? notification.format : undefined;
     const updated = await fillPhotoAsset(options.db, {
       ...photo,
       publicId: notification.public_id as string,
       version,
-      url: options.media.deliveryUrl(notification.public_id as string, version, format),
+      // Derived as a confirmation derives it, so the stored URL is the same whichever arrives first.
+      url: options.media.deliveryUrl(notification.public_id as string, version),
       bytes: positiveInteger(notification.bytes),
       width: positiveInteger(notification.width),
       height: positiveInteger(notification.height),
