@@ -385,6 +385,31 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
     ).toHaveLength(0);
   });
 
+  it('serialises concurrent batches from several devices: every op applied, invoice numbers unique and dense', async () => {
+    const { orgId, token } = await org();
+    const shared = uuid();
+    await uploadOk(server, token, `setup-${uuid()}`, [new OpLog().put('schedules', shared, { notes: '' })]);
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, async (_, device) => {
+        const log = new OpLog();
+        const batch = [
+          log.patch('schedules', shared, { customer: `device ${device}` }),
+          ...Array.from({ length: 40 }, () =>
+            log.put('invoices', uuid(), { schedule_id: shared, amount_cents: device }),
+          ),
+          log.patch('schedules', shared, { notes: `device ${device}` }),
+        ];
+        return uploadOk(server, token, log.clientId, batch);
+      }),
+    );
+    for (const answer of answers) expect(answer).toMatchObject({ rejected: [], applied: expect.any(Array) });
+    const { rows } = await server.db.query(
+      'SELECT count(*)::int AS n, count(DISTINCT number)::int AS distinct, min(number) AS min, max(number) AS max FROM invoices WHERE org_id = $1',
+      [orgId],
+    );
+    expect(rows[0]).toEqual({ n: 200, distinct: 200, min: 1, max: 200 });
+  });
+
   it('binds a client_id to the user who first used it', async () => {
     const { orgId, token } = await org();
     const log = new OpLog();

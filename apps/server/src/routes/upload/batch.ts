@@ -9,7 +9,7 @@ import type { PhotoConfirmationVerifier } from './photoConfirmations';
 import { planBatch, rejectTransaction, type TxGroup } from './plan';
 import { loadStoredRows } from './storedRows';
 import { validateOp } from './validate';
-import { lockWatermark, recordedVerdicts, recordVerdicts } from './verdictStore';
+import { forgetVerdictsBelow, lockWatermark, recordedVerdicts, recordVerdicts } from './verdictStore';
 
 interface Context {
   auth: ApiAuth;
@@ -172,6 +172,8 @@ export async function processUpload(db: Db, body: UploadBody, ctx: Context): Pro
           );
           for (const raw of seen) replayed.push(recorded.get(raw.op_id) ?? neverSeen(raw, watermark));
         }
+        const oldest = ops[0];
+        if (watermark !== null && oldest) await forgetVerdictsBelow(tx, body.client_id, oldest.op_id);
         const decided = await applyNewOps(tx, fresh, ctx);
         await recordVerdicts(tx, body.client_id, ctx.auth.orgId, decided);
         return [...replayed, ...decided];

@@ -77,3 +77,11 @@ export async function recordVerdicts(tx: Tx, clientId: string, orgId: string, ve
     [clientId, Math.max(...verdicts.map((v) => v.opId)), orgId],
   );
 }
+
+/**
+ * A client sends its oldest pending op first, so verdicts below the batch's first op_id can never be
+ * asked for again: dropping them keeps the store to about one batch per client.
+ */
+export async function forgetVerdictsBelow(tx: Tx, clientId: string, opId: number) {
+  await tx.query('DELETE FROM op_verdicts WHERE client_id = $1 AND op_id < $2', [clientId, opId]);
+}
