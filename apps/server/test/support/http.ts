@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { TestServer } from '../../src/testing';
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly and assert on them
 export interface JsonResponse<T = any> {
   status: number;
   headers: Headers;
@@ -8,6 +9,7 @@ export interface JsonResponse<T = any> {
 }
 
 /** A request to the test server; the body is parsed as JSON when it is JSON. */
+// biome-ignore lint/suspicious/noExplicitAny: as above
 export async function call<T = any>(
   server: TestServer,
   method: string,
