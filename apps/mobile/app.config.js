@@ -14,7 +14,6 @@ module.exports = () => ({
   scheme: 'vhd',
   version: '1.0.0',
   orientation: 'portrait',
-  userInterfaceStyle: 'automatic',
   ios: {
     bundleIdentifier: env('VHD_IOS_BUNDLE_ID', 'com.vhd.app'),
     supportsTablet: true,

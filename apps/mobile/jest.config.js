@@ -1,5 +1,5 @@
 // jest-expo (the React Native preset with Expo's native-module mocks). Packages shipped as
-// untranspiled ESM/TS are transformed too: the engine (TypeScript sources), PowerSync, Clerk.
+// untranspiled ESM/TS are transformed too: PowerSync, p-limit (the engine is workspace source).
 const expoPreset = require('jest-expo/jest-preset');
 
 module.exports = {
@@ -8,7 +8,7 @@ module.exports = {
   testPathIgnorePatterns: ['/node_modules/', '/android/', '/ios/', '/dist/'],
   transform: { '\\.mjs$': expoPreset.transform['\\.[jt]sx?$'] },
   transformIgnorePatterns: [
-    '/node_modules/(?!(react-native|@react-native|@react-native-community|expo|@expo|@expo-google-fonts|react-navigation|@react-navigation|standard-navigation|@powersync|@op-engineering))',
+    '/node_modules/(?!(react-native|@react-native|@react-native-community|expo|@expo|@expo-google-fonts|react-navigation|@react-navigation|standard-navigation|@powersync|@op-engineering|p-limit|yocto-queue))',
     '/node_modules/react-native-reanimated/plugin/',
     '/node_modules/@react-native/babel-preset/',
   ],

@@ -3,7 +3,8 @@
 // one engine (SyncController, connector, uploader, run mutex) on it, the photo queue, and the
 // Expo ports. Two database objects on one file miss each other's writes and upload rows twice
 // (DESIGN departure 1).
-import type { BackgroundSync, Ports, SyncDatabase } from '@vhd/background-sync';
+import type { PowerSyncDatabase } from '@powersync/react-native';
+import type { BackgroundSync, Ports } from '@vhd/background-sync';
 import { type AuthSession, loadSession } from '../auth/session';
 import { appConfig } from '../config';
 import { createSyncEngine } from '../database/BackendConnector';
@@ -11,12 +12,9 @@ import { openUserDatabase } from '../database/openDatabase';
 import { createPhotoAttachmentQueue, type PhotoAttachmentQueue } from '../database/PhotoAttachmentQueue';
 import { createExpoPorts } from './ports';
 
-/** The database as the app uses it: the engine's narrow interface plus closing it. */
-export type AppDatabase = SyncDatabase & { close(): Promise<void> };
-
 export interface BackgroundSystem {
   userId: string;
-  db: AppDatabase;
+  db: PowerSyncDatabase;
   /** The engine: runBackgroundSync, getSyncOverview, setAppActive, controller, connector, … */
   sync: BackgroundSync;
   queue: PhotoAttachmentQueue;
@@ -27,7 +25,7 @@ let current: { userId: string; system: BackgroundSystem } | null = null;
 
 function createSystem(userId: string): BackgroundSystem {
   const ports = createExpoPorts();
-  const db: AppDatabase = openUserDatabase(userId);
+  const db = openUserDatabase(userId);
   const queue = createPhotoAttachmentQueue(db, { ports });
   const sync = createSyncEngine(db, { ports, queue, powerSyncUrl: appConfig().powerSyncUrl });
   return { userId, db, sync, queue, ports };

@@ -1,0 +1,31 @@
+// Screens that need a signed-in user; signed out → the sign-in screen.
+import { Redirect, Stack } from 'expo-router';
+import { ActivityIndicator, Text, View } from 'react-native';
+import { useSession } from '../../components/SessionProvider';
+
+export default function SignedInLayout() {
+  const { status, system, error } = useSession();
+  if (status === 'loading') {
+    return (
+      <View style={{ flex: 1, alignItems: 'center', justifyContent: 'center' }}>
+        <ActivityIndicator />
+      </View>
+    );
+  }
+  if (status === 'error') {
+    return (
+      <View style={{ flex: 1, alignItems: 'center', justifyContent: 'center', padding: 24 }}>
+        <Text>Could not open your data: {error}</Text>
+      </View>
+    );
+  }
+  if (!system) return <Redirect href="/sign-in" />;
+  return (
+    <Stack>
+      <Stack.Screen name="index" options={{ title: 'Schedules' }} />
+      <Stack.Screen name="schedules/[id]" options={{ title: 'Schedule' }} />
+      <Stack.Screen name="invoices/[id]" options={{ title: 'Invoice' }} />
+      <Stack.Screen name="sync" options={{ title: 'Sync' }} />
+    </Stack>
+  );
+}

@@ -1,0 +1,134 @@
+// One schedule: status, invoices, and before/after photos. A captured photo is handed to the
+// photo queue (moved into the documents directory, row + queue item in one transaction); the
+// background sync uploads it.
+import * as ImagePicker from 'expo-image-picker';
+import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
+import { useState } from 'react';
+import { Image, ScrollView, Text, View } from 'react-native';
+import { useSystem } from '../../../components/SessionProvider';
+import { Button, Section, styles } from '../../../components/ui';
+import { useLiveQuery } from '../../../hooks/useLiveQuery';
+import {
+  createInvoice,
+  formatCents,
+  type InvoiceRow,
+  newId,
+  type PhotoRow,
+  type ScheduleRow,
+  setScheduleStatus,
+} from '../../../services/database/records';
+
+type Kind = 'before' | 'after';
+
+export default function ScheduleScreen() {
+  const { id } = useLocalSearchParams<{ id: string }>();
+  const { db, queue } = useSystem();
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const schedules = useLiveQuery<ScheduleRow>('SELECT * FROM schedules WHERE id = ?', [id]);
+  const invoices = useLiveQuery<InvoiceRow>('SELECT * FROM invoices WHERE schedule_id = ? ORDER BY id', [id]);
+  const photos = useLiveQuery<PhotoRow>(
+    `SELECT p.id, p.kind, p.taken_at, p.cloudinary_url, a.local_path, a.state, a.last_error
+       FROM photos p LEFT JOIN photo_attachments a ON a.id = p.id
+      WHERE p.schedule_id = ? ORDER BY p.taken_at`,
+    [id],
+  );
+  const schedule = schedules[0];
+
+  const capture = async (kind: Kind) => {
+    setError(null);
+    try {
+      const camera = await ImagePicker.requestCameraPermissionsAsync();
+      const options: ImagePicker.ImagePickerOptions = { mediaTypes: ['images'], quality: 0.8, exif: false };
+      // Simulators have no camera: fall back to the library.
+      const result = camera.granted
+        ? await ImagePicker.launchCameraAsync(options)
+        : await ImagePicker.launchImageLibraryAsync(options);
+      const asset = result.canceled ? undefined : result.assets[0];
+      if (!asset) return;
+      await queue.enqueue({
+        photoId: await newId(db),
+        sourcePath: asset.uri,
+        mediaType: asset.mimeType ?? 'image/jpeg',
+        scheduleId: id,
+        kind,
+        width: asset.width,
+        height: asset.height,
+      });
+    } catch (e) {
+      setError(e instanceof Error ? e.message : String(e));
+    }
+  };
+
+  if (!schedule) {
+    return (
+      <View style={styles.screen}>
+        <Text style={styles.muted}>This schedule is not on this device.</Text>
+      </View>
+    );
+  }
+
+  const photoList = (kind: Kind) =>
+    photos
+      .filter((p) => p.kind === kind)
+      .map((p) => {
+        const uri = p.cloudinary_url ?? queue.localFile({ local_path: p.local_path });
+        return (
+          <View key={p.id} style={styles.row}>
+            {uri ? <Image source={{ uri }} style={{ width: 64, height: 64, borderRadius: 4 }} /> : null}
+            <Text style={{ flex: 1 }}>
+              {p.taken_at ? new Date(p.taken_at).toLocaleString() : ''} · {p.state ?? 'on server'}
+              {p.last_error ? ` · ${p.last_error}` : ''}
+            </Text>
+          </View>
+        );
+      });
+
+  return (
+    <ScrollView contentContainerStyle={styles.screen}>
+      <Stack.Screen options={{ title: schedule.customer ?? 'Schedule' }} />
+      <Text style={styles.muted}>
+        {schedule.address ?? ''} ·{' '}
+        {schedule.scheduled_at ? new Date(schedule.scheduled_at).toLocaleString() : ''}
+      </Text>
+      <Section title={`Status: ${schedule.status ?? '—'}`}>
+        <View style={styles.row}>
+          {['scheduled', 'in_progress', 'done'].map((s) => (
+            <Button
+              key={s}
+              kind={schedule.status === s ? 'primary' : 'plain'}
+              title={s.replace('_', ' ')}
+              onPress={() => void setScheduleStatus(db, schedule.id, s)}
+            />
+          ))}
+        </View>
+      </Section>
+      <Section title="Before">
+        {photoList('before')}
+        <Button title="Take before photo" onPress={() => void capture('before')} />
+      </Section>
+      <Section title="After">
+        {photoList('after')}
+        <Button title="Take after photo" onPress={() => void capture('after')} />
+      </Section>
+      {error ? <Text style={styles.error}>{error}</Text> : null}
+      <Section title="Invoices">
+        {invoices.map((inv) => (
+          <Button
+            key={inv.id}
+            kind="plain"
+            title={`#${inv.number ?? 'new'} · ${formatCents(inv.amount_cents)} · ${inv.status ?? ''}`}
+            onPress={() => router.push({ pathname: '/invoices/[id]', params: { id: inv.id } })}
+          />
+        ))}
+        <Button
+          title="New invoice"
+          onPress={async () => {
+            const invoiceId = await createInvoice(db, schedule.id);
+            router.push({ pathname: '/invoices/[id]', params: { id: invoiceId } });
+          }}
+        />
+      </Section>
+    </ScrollView>
+  );
+}

@@ -1,0 +1,3 @@
+import { SyncScreen } from '../../components/SyncScreen';
+
+export default SyncScreen;

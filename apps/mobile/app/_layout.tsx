@@ -1,0 +1,40 @@
+// Root layout: auth providers, the session, and the app lifecycle of the background sync
+// (AppState: background → register the OS task and release the foreground hold; active →
+// unregister, abort a background run, hold the live connection, run a 60 s resume catch-up).
+import { ClerkProvider } from '@clerk/clerk-expo';
+import { tokenCache } from '@clerk/clerk-expo/token-cache';
+import { Stack } from 'expo-router';
+import type { ReactNode } from 'react';
+import { SessionProvider, useSession } from '../components/SessionProvider';
+import { useBackgroundLifecycle } from '../services/background/useBackgroundLifecycle';
+import { appConfig } from '../services/config';
+
+function BackgroundLifecycle() {
+  const { system } = useSession();
+  useBackgroundLifecycle(system, appConfig().backgroundPolicy);
+  return null;
+}
+
+function AuthProvider({ children }: { children: ReactNode }) {
+  const key = appConfig().clerkPublishableKey;
+  if (!key) return children;
+  return (
+    <ClerkProvider publishableKey={key} {...(tokenCache ? { tokenCache } : {})}>
+      {children}
+    </ClerkProvider>
+  );
+}
+
+export default function RootLayout() {
+  return (
+    <AuthProvider>
+      <SessionProvider>
+        <BackgroundLifecycle />
+        <Stack screenOptions={{ headerBackButtonDisplayMode: 'minimal' }}>
+          <Stack.Screen name="(app)" options={{ headerShown: false }} />
+          <Stack.Screen name="sign-in" options={{ title: 'Sign in' }} />
+        </Stack>
+      </SessionProvider>
+    </AuthProvider>
+  );
+}

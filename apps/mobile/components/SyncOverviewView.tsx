@@ -1,0 +1,154 @@
+// The Sync screen's content, from getSyncOverview(): pending changes, photos by state with failure
+// reasons and Retry, the last runs (killed ones too), rejected changes, the last successful sync,
+// and the photo settings. Presentational: every action comes in as a callback.
+import type { PhotoSettings, SyncOverview } from '@vhd/background-sync';
+import { useEffect, useState } from 'react';
+import { Switch, Text, View } from 'react-native';
+import { Button, Field, Section, styles } from './ui';
+
+export const PHOTO_STATES = ['QUEUED_UPLOAD', 'UPLOADING', 'SYNCED', 'FAILED'] as const;
+
+const STATE_LABELS: Record<(typeof PHOTO_STATES)[number], string> = {
+  QUEUED_UPLOAD: 'Queued',
+  UPLOADING: 'Uploading',
+  SYNCED: 'Uploaded',
+  FAILED: 'Failed',
+};
+
+export interface SyncOverviewActions {
+  onRetry(photoId: string): void;
+  onRetryAllFailed(): void;
+  onSyncNow(): void;
+  onChangeSettings(change: Partial<PhotoSettings>): void;
+  /** Dev builds only: asks the OS to run the background worker now. */
+  onTriggerBackgroundWorker?: () => void;
+  onSignOut(): void;
+}
+
+export function formatTime(ms: number | null): string {
+  return ms === null ? 'never' : new Date(ms).toLocaleString();
+}
+
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+export function SyncOverviewView(props: {
+  overview: SyncOverview;
+  settings: PhotoSettings;
+  syncing: boolean;
+  message?: string | null;
+  actions: SyncOverviewActions;
+}) {
+  const { overview, settings, syncing, actions } = props;
+  const [keepDays, setKeepDays] = useState('');
+  useEffect(() => {
+    setKeepDays(settings.deleteOriginalsAfterDays === null ? '' : String(settings.deleteOriginalsAfterDays));
+  }, [settings.deleteOriginalsAfterDays]);
+  const keepDaysValid = keepDays.trim() === '' || /^\d{1,4}$/.test(keepDays.trim());
+
+  return (
+    <View style={styles.screen}>
+      <Section title="Status">
+        <Text testID="pending-changes">Pending changes: {overview.pendingChanges}</Text>
+        <Text testID="last-success">Last successful sync: {formatTime(overview.lastSuccessfulSyncAt)}</Text>
+        <Text style={styles.muted}>Last download: {formatTime(overview.lastDownloadAt)}</Text>
+        {props.message ? <Text style={styles.muted}>{props.message}</Text> : null}
+        <Button
+          testID="sync-now"
+          title={syncing || overview.activeRunId ? 'Syncing…' : 'Sync now'}
+          disabled={syncing}
+          onPress={actions.onSyncNow}
+        />
+        {actions.onTriggerBackgroundWorker ? (
+          <Button
+            testID="trigger-worker"
+            kind="plain"
+            title="Run the background worker now (dev)"
+            onPress={actions.onTriggerBackgroundWorker}
+          />
+        ) : null}
+      </Section>
+
+      <Section title="Photos">
+        {PHOTO_STATES.map((state) => (
+          <Text key={state} testID={`photos-${state}`}>
+            {STATE_LABELS[state]}: {overview.photos.byState[state] ?? 0}
+          </Text>
+        ))}
+        {overview.photos.failed.map((p) => (
+          <View key={p.id} style={styles.row} testID={`failed-${p.id}`}>
+            <Text style={[styles.error, { flex: 1 }]}>
+              {p.id.slice(0, 8)} · {p.lastError ?? 'failed'} ({p.attempts} attempts)
+            </Text>
+            <Button testID={`retry-${p.id}`} title="Retry" onPress={() => actions.onRetry(p.id)} />
+          </View>
+        ))}
+        {overview.photos.failed.length > 1 ? (
+          <Button kind="plain" title="Retry all failed" onPress={actions.onRetryAllFailed} />
+        ) : null}
+      </Section>
+
+      <Section title="Last runs">
+        {overview.lastRuns.length === 0 ? <Text style={styles.muted}>No runs yet.</Text> : null}
+        {overview.lastRuns.map((run) => {
+          const running = run.id === overview.activeRunId;
+          const duration = run.finishedAt === null ? null : run.finishedAt - run.startedAt;
+          return (
+            <View key={run.id} testID={`run-${run.id}`}>
+              <Text>
+                {formatTime(run.startedAt)} · {run.trigger} · {running ? 'running' : (run.outcome ?? '—')}
+                {duration === null ? '' : ` · ${formatDuration(duration)}`}
+              </Text>
+              {run.report?.reason || run.error ? (
+                <Text style={styles.muted}>{run.report?.reason ?? run.error}</Text>
+              ) : null}
+            </View>
+          );
+        })}
+      </Section>
+
+      <Section title={`Rejected changes (${overview.rejections.total})`}>
+        {overview.rejections.latest.map((r) => (
+          <View key={r.id} testID={`rejection-${r.id}`}>
+            <Text>
+              {r.op ?? '?'} {r.table ?? '?'} {r.rowId?.slice(0, 8) ?? ''}: {r.code}
+            </Text>
+            <Text style={styles.muted}>{r.message}</Text>
+          </View>
+        ))}
+      </Section>
+
+      <Section title="Settings">
+        <View style={styles.row}>
+          <Text>Upload photos on Wi-Fi only</Text>
+          <Switch
+            testID="wifi-only"
+            value={settings.wifiOnly}
+            onValueChange={(wifiOnly) => actions.onChangeSettings({ wifiOnly })}
+          />
+        </View>
+        <Field
+          label="Delete local photos this many days after upload (empty: keep)"
+          value={keepDays}
+          onChangeText={setKeepDays}
+          keyboardType="number-pad"
+          testID="keep-days"
+        />
+        {keepDaysValid ? null : <Text style={styles.error}>Enter a whole number of days.</Text>}
+        <Button
+          kind="plain"
+          title="Save"
+          disabled={!keepDaysValid}
+          onPress={() =>
+            actions.onChangeSettings({
+              deleteOriginalsAfterDays: keepDays.trim() === '' ? null : Number(keepDays.trim()),
+            })
+          }
+        />
+      </Section>
+
+      <Button kind="danger" title="Sign out" onPress={actions.onSignOut} />
+    </View>
+  );
+}

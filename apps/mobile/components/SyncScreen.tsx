@@ -1,0 +1,108 @@
+// The Sync screen: what the background sync has done and has left, with the user's controls.
+// Sync errors never raise alerts (silent retry); this screen is where they are seen.
+import { BUDGET_MS, type PhotoSettings, type SyncOverview } from '@vhd/background-sync';
+import { useRouter } from 'expo-router';
+import { useCallback, useEffect, useState } from 'react';
+import { Alert, ScrollView, Text } from 'react-native';
+import { triggerBackgroundSyncForTesting } from '../services/background/BackgroundSync';
+import { pendingWork, signOut } from '../services/background/signOut';
+import { useSession, useSystem } from './SessionProvider';
+import { SyncOverviewView } from './SyncOverviewView';
+import { styles } from './ui';
+
+const REFRESH_MS = 2_000;
+
+export function SyncScreen() {
+  const system = useSystem();
+  const { refresh: refreshSession } = useSession();
+  const router = useRouter();
+  const [overview, setOverview] = useState<SyncOverview | null>(null);
+  const [settings, setSettings] = useState<PhotoSettings | null>(null);
+  const [syncing, setSyncing] = useState(false);
+  const [message, setMessage] = useState<string | null>(null);
+
+  const refresh = useCallback(async () => {
+    try {
+      setOverview(await system.sync.getSyncOverview());
+      setSettings(await system.queue.getSettings());
+    } catch (e) {
+      setMessage(`Could not read the sync state: ${String(e)}`);
+    }
+  }, [system]);
+
+  useEffect(() => {
+    void refresh();
+    const timer = setInterval(() => void refresh(), REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [refresh]);
+
+  const act = (what: string, fn: () => Promise<unknown>) => async () => {
+    try {
+      await fn();
+    } catch (e) {
+      setMessage(`${what} failed: ${String(e)}`);
+    }
+    await refresh();
+  };
+
+  const syncNow = act('Sync', async () => {
+    setSyncing(true);
+    setMessage(null);
+    try {
+      const report = await system.sync.runBackgroundSync({ budgetMs: BUDGET_MS.manual, trigger: 'manual' });
+      setMessage(`Last manual sync: ${report.outcome}${report.reason ? ` (${report.reason})` : ''}`);
+    } finally {
+      setSyncing(false);
+    }
+  });
+
+  const doSignOut = async () => {
+    await signOut();
+    await refreshSession();
+    router.replace('/sign-in');
+  };
+  const confirmSignOut = act('Sign-out', async () => {
+    const pending = await pendingWork();
+    if (pending.changes === 0 && pending.photos === 0) return doSignOut();
+    Alert.alert(
+      'Unsent work',
+      `${pending.changes} changes and ${pending.photos} photos have not reached the server. They stay on this ` +
+        'device and are sent after you sign in again as the same user; nothing syncs until then.',
+      [
+        { text: 'Stay signed in', style: 'cancel' },
+        { text: 'Sign out', style: 'destructive', onPress: () => void doSignOut() },
+      ],
+    );
+  });
+
+  if (!overview || !settings) {
+    return <Text style={[styles.screen, styles.muted]}>{message ?? 'Loading…'}</Text>;
+  }
+  return (
+    <ScrollView>
+      <SyncOverviewView
+        overview={overview}
+        settings={settings}
+        syncing={syncing}
+        message={message}
+        actions={{
+          onRetry: (photoId) => void act('Retry', () => system.queue.retry(photoId))(),
+          onRetryAllFailed: () => void act('Retry', () => system.queue.retryAllFailed())(),
+          onSyncNow: () => void syncNow(),
+          onChangeSettings: (change) =>
+            void act('Saving settings', () => system.queue.updateSettings(change))(),
+          onSignOut: () => void confirmSignOut(),
+          ...(__DEV__
+            ? {
+                onTriggerBackgroundWorker: () =>
+                  void act('Trigger', async () => {
+                    const ok = await triggerBackgroundSyncForTesting();
+                    setMessage(ok ? 'Background worker triggered' : 'The OS did not trigger the worker');
+                  })(),
+              }
+            : {}),
+        }}
+      />
+    </ScrollView>
+  );
+}
