@@ -141,6 +141,29 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
     expect(await row(server, 'schedules', gone)).toBeUndefined();
   });
 
+  it('follows cascades in op order: a photo moved off a schedule survives its deletion, a later patch of a cascaded photo is not_found', async () => {
+    const { token } = await org();
+    const log = new OpLog();
+    const [s1, s2, s3, moved, cascaded] = [uuid(), uuid(), uuid(), uuid(), uuid()];
+    await uploadOk(server, token, log.clientId, [
+      log.put('schedules', s1, {}),
+      log.put('schedules', s2, {}),
+      log.put('schedules', s3, {}),
+      log.put('photos', moved, { schedule_id: s1, kind: 'before' }),
+      log.put('photos', cascaded, { schedule_id: s3, kind: 'before' }),
+    ]);
+    const answer = await uploadOk(server, token, log.clientId, [
+      log.patch('photos', moved, { schedule_id: s2 }),
+      log.delete('schedules', s1),
+      log.delete('schedules', s3),
+      log.patch('photos', cascaded, { width: 10 }),
+    ]);
+    expect(answer.applied).toEqual([6, 7, 8]);
+    expect(answer.rejected).toEqual([{ op_id: 9, code: 'not_found', message: expect.any(String) }]);
+    expect(await row(server, 'photos', moved)).toMatchObject({ schedule_id: s2 });
+    expect(await row(server, 'photos', cascaded)).toBeUndefined();
+  });
+
   it('rejects a unique violation as constraint (200), applying every other op', async () => {
     const { token } = await org();
     await server.db.query(
