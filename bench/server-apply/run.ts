@@ -65,7 +65,32 @@ async function measure(
   }
   const seconds = (performance.now() - started) / 1000;
   if (applied !== ops) throw new Error(`${approach}: ${applied} of ${ops} ops applied`);
+  await checkOutcome(server, orgId, ops / 10, approach);
   return { opsPerSecond: ops / seconds, statements };
+}
+
+/** Both approaches must leave the same rows: per unit 2 schedules (both noted), 2 invoices, 2 photos. */
+async function checkOutcome(server: TestServer, orgId: string, units: number, approach: Approach) {
+  const { rows } = await server.db.query<Record<string, number>>(
+    `SELECT (SELECT count(*)::int FROM schedules WHERE org_id = $1) AS schedules,
+            (SELECT count(*)::int FROM schedules WHERE org_id = $1 AND notes IS NOT NULL) AS noted,
+            (SELECT count(*)::int FROM invoices WHERE org_id = $1) AS invoices,
+            (SELECT count(*)::int FROM invoices WHERE org_id = $1 AND amount_cents = 250) AS repriced,
+            (SELECT count(*)::int FROM photos WHERE org_id = $1) AS photos,
+            (SELECT count(*)::int FROM photos WHERE org_id = $1 AND width = 1024) AS measured`,
+    [orgId],
+  );
+  const expected = {
+    schedules: 2 * units,
+    noted: 2 * units,
+    invoices: 2 * units,
+    repriced: units,
+    photos: 2 * units,
+    measured: units,
+  };
+  if (JSON.stringify(rows[0]) !== JSON.stringify(expected)) {
+    throw new Error(`${approach} left ${JSON.stringify(rows[0])}, expected ${JSON.stringify(expected)}`);
+  }
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
