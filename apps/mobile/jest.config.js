@@ -5,6 +5,9 @@ const expoPreset = require('jest-expo/jest-preset');
 module.exports = {
   preset: 'jest-expo',
   testMatch: ['<rootDir>/**/*.test.ts?(x)'],
+  setupFilesAfterEnv: ['<rootDir>/test/setup.ts'],
+  // The first render of a suite loads React Native cold; the machine is shared.
+  testTimeout: 30_000,
   testPathIgnorePatterns: ['/node_modules/', '/android/', '/ios/', '/dist/'],
   transform: { '\\.mjs$': expoPreset.transform['\\.[jt]sx?$'] },
   transformIgnorePatterns: [
