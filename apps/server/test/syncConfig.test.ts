@@ -66,7 +66,7 @@ describe.each(testBackends())('PowerSync sync config (%s)', (backend) => {
     expect(service).toMatch(
       /jwks_uri: !env PS_JWKS_URI # e\.g\. http:\/\/127\.0\.0\.1:3000\/\.well-known\/jwks\.json/,
     );
-    expect(service).toContain(`audience: ['${server.config.powersyncJwtAudience}']`);
+    expect(service).toContain(`audience: ["${server.config.powersyncJwtAudience}"]`);
     expect(service).toMatch(/storage:\n {2}type: postgresql/);
     expect(service).toMatch(/telemetry:\n {2}disable_telemetry_sharing: true/);
     expect(service).toMatch(/sync_config:\n {2}path: sync-config\.yaml/);
