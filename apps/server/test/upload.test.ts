@@ -3,6 +3,7 @@ import {
   type PhotoConfirmationVerifier,
   refuseAllConfirmations,
 } from '../src/routes/upload/photoConfirmations';
+import { VERDICT_RETENTION_DAYS } from '../src/routes/upload/verdictStore';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { call, OpLog, row, upload, uploadOk, uuid } from './support/http';
 
@@ -74,6 +75,30 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
       rejected: first.rejected,
     });
     expect(await row(server, 'schedules', s)).toMatchObject({ customer: 'from B', notes: 'A again' });
+  });
+
+  it('keeps settled verdicts as an audit log for the retention period, then forgets them', async () => {
+    const { token } = await org();
+    const log = new OpLog();
+    const s = uuid();
+    await uploadOk(server, token, log.clientId, [log.put('schedules', s, { status: 'scheduled' })]);
+    await uploadOk(server, token, log.clientId, [log.patch('schedules', s, { notes: 'second' })]);
+    const ids = async () =>
+      (
+        await server.db.query<{ op_id: number }>(
+          'SELECT op_id FROM op_verdicts WHERE client_id = $1 ORDER BY op_id',
+          [log.clientId],
+        )
+      ).rows.map((r) => r.op_id);
+    expect(await ids()).toEqual([1, 2]);
+
+    await server.db.query(
+      `UPDATE op_verdicts SET applied_at = now() - make_interval(days => $2) WHERE client_id = $1`,
+      [log.clientId, VERDICT_RETENTION_DAYS + 1],
+    );
+    await uploadOk(server, token, log.clientId, [log.patch('schedules', s, { notes: 'third' })]);
+    // Below the batch's first op and past retention: forgotten; the new verdict stays.
+    expect(await ids()).toEqual([3]);
   });
 
   it('rejects exactly the invalid op in its own transaction, and all three ops of a transaction holding one', async () => {

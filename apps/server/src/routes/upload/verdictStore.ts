@@ -80,8 +80,16 @@ export async function recordVerdicts(tx: Tx, clientId: string, orgId: string, ve
 
 /**
  * A client sends its oldest pending op first, so verdicts below the batch's first op_id can never be
- * asked for again: dropping them keeps the store to about one batch per client.
+ * asked for again. They are still kept for a retention period as the audit log that proves each
+ * (client, op) was applied once (the crash trials read it); only older ones are dropped.
  */
 export async function forgetVerdictsBelow(tx: Tx, clientId: string, opId: number) {
-  await tx.query('DELETE FROM op_verdicts WHERE client_id = $1 AND op_id < $2', [clientId, opId]);
+  await tx.query(
+    `DELETE FROM op_verdicts WHERE client_id = $1 AND op_id < $2
+     AND applied_at < now() - make_interval(days => $3)`,
+    [clientId, opId, VERDICT_RETENTION_DAYS],
+  );
 }
+
+/** How long settled verdicts stay in the audit log. */
+export const VERDICT_RETENTION_DAYS = 30;
