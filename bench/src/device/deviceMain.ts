@@ -1,0 +1,173 @@
+// A phone in a child process, for one measured job: the engine or the baseline on @powersync/node,
+// every request through the link emulator (the orchestrator's). Setup (queued CRUD, captured
+// photos) happens before the orchestrator says `go`; memory is that of this process alone.
+// Run with `node --expose-gc --import tsx`; the job comes in BENCH_JOB (JSON), messages go over IPC.
+import { join } from 'node:path';
+import {
+  ApiClient,
+  CrudUploader,
+  createBackgroundSync,
+  createPhotoPhase,
+  DEFAULT_SETTINGS,
+  PhotoAttachmentQueue,
+  type SyncSettings,
+} from '@vhd/background-sync';
+import { consoleLogger, createNodePorts, nodeFetch, nodeUploadFile } from '@vhd/background-sync/node';
+import { openTestDatabase } from '../../../packages/background-sync/test/support/testDatabase';
+import { baselineRun } from '../baseline/baselineRun';
+import { startMemorySampler } from './memorySampler';
+import { Meter } from './meter';
+import type { ChildMessage, DeviceJob, DeviceMeasurement, ParentMessage } from './protocol';
+import { capturePhotos, writeCrudWork } from './workload';
+
+/** Long enough never to bind: only `budget-ios` measures a budget. */
+const UNBOUNDED_BUDGET_MS = 60 * 60_000;
+
+const job = JSON.parse(process.env.BENCH_JOB ?? '') as DeviceJob;
+const send = (message: ChildMessage) => process.send?.(message);
+
+async function main(): Promise<void> {
+  const t = await openTestDatabase({ dir: job.workDir, filename: 'phone.db' });
+  const db = t.db;
+  const meter = new Meter(job.serverUrl, job.linkUrl);
+  const settings: SyncSettings = {
+    ...DEFAULT_SETTINGS,
+    ...(job.safetyMarginMs !== undefined ? { safetyMarginMs: job.safetyMarginMs } : {}),
+  };
+  const ports = createNodePorts({
+    apiUrl: job.linkUrl,
+    documentsDir: join(job.workDir, 'documents'),
+    getToken: async () => job.token,
+    logger: consoleLogger('warn', `bench-${job.side}`),
+    fetch: meter.fetch,
+    uploadFile: meter.uploadFile(nodeUploadFile),
+  });
+
+  // Setup, unmeasured.
+  if (job.workload.crud) await writeCrudWork(db, job.workload.crud);
+  const photos = await capturePhotos(join(job.workDir, 'camera'), job.workload.photos ?? []);
+  const totalFileBytes = photos.reduce((n, p) => n + p.bytes, 0);
+  const queue = new PhotoAttachmentQueue({ db, ports, settings });
+  if (job.side === 'engine') {
+    for (const p of photos) {
+      await queue.enqueue({
+        photoId: p.photoId,
+        sourcePath: p.path,
+        mediaType: 'image/jpeg',
+        kind: 'before',
+      });
+    }
+  } else {
+    for (const p of photos) {
+      await db.execute(`INSERT INTO photos (id, kind, taken_at, bytes) VALUES (?, 'before', ?, ?)`, [
+        p.photoId,
+        new Date().toISOString(),
+        p.bytes,
+      ]);
+    }
+    if (job.presyncPhotoRows) {
+      const direct = { ...ports, apiUrl: job.serverUrl, fetch: nodeFetch };
+      const setup = new CrudUploader({ ...direct, api: new ApiClient(direct), db, settings });
+      const done = await setup.upload({ signal: new AbortController().signal });
+      if (done.status !== 'done') throw new Error(`photo rows setup: ${done.stop?.reason}`);
+    }
+  }
+  const crudTotal = (await db.get<{ n: number }>('SELECT count(*) AS n FROM ps_crud')).n;
+
+  send({ type: 'ready' });
+  await new Promise<void>((resolve) =>
+    process.once('message', (m: ParentMessage) => {
+      if (m.type === 'go') resolve();
+    }),
+  );
+
+  const memory = job.sampleMemory ? startMemorySampler() : undefined;
+  const started = performance.now();
+  const progress = setInterval(async () => {
+    const left = await db.get<{ n: number }>('SELECT count(*) AS n FROM ps_crud');
+    send({
+      type: 'progress',
+      progress: {
+        crudLeft: left.n,
+        crudTotal,
+        photosStored: meter.photosStored,
+        photosTotal: photos.length,
+        fileBytes: meter.fileBytesStored,
+        elapsedMs: performance.now() - started,
+      },
+    });
+  }, 1000);
+
+  let outcome: string;
+  let crud: DeviceMeasurement['crud'];
+  let errors: string[];
+  let windowed = false;
+  if (job.side === 'engine') {
+    const sync = createBackgroundSync({ db, ports, settings, phases: { photos: createPhotoPhase(queue) } });
+    const report = await sync.runBackgroundSync({
+      budgetMs: job.budgetMs ?? UNBOUNDED_BUDGET_MS,
+      trigger: job.budgetMs ? 'background' : 'manual',
+    });
+    await sync.close();
+    outcome = report.outcome;
+    errors = report.errors.map((e) => JSON.stringify(e));
+    crud = {
+      total: crudTotal,
+      applied: report.counts['crud.applied'] ?? 0,
+      rejected: report.counts['crud.rejected'] ?? 0,
+      ms: report.phases
+        .filter((p) => p.name === 'crud' || p.name === 'crud_after_photos')
+        .reduce((n, p) => n + (p.durationMs ?? 0), 0),
+    };
+  } else {
+    const result = await baselineRun({
+      db,
+      api: new ApiClient(ports),
+      meter,
+      photos,
+      ...(job.windowMs !== undefined ? { windowMs: job.windowMs } : {}),
+      ...(job.budgetMs !== undefined ? { budgetMs: job.budgetMs } : {}),
+    });
+    outcome = result.outcome;
+    errors = result.errors;
+    windowed = result.outcome === 'window' || result.outcome === 'budget';
+    crud = { total: crudTotal, ...result.crud, ms: result.crudMs };
+  }
+  const wallMs = performance.now() - started;
+  clearInterval(progress);
+  const peaks = memory?.stop();
+
+  const measurement: DeviceMeasurement = {
+    side: job.side,
+    wallMs,
+    requests: meter.requests,
+    payloadBytes: meter.payloadBytes,
+    crud,
+    photos: {
+      total: photos.length,
+      stored: meter.photosStored,
+      fileBytes: meter.fileBytesStored,
+      totalFileBytes,
+    },
+    ...(meter.firstSignAt !== undefined && meter.lastUploadAt !== undefined
+      ? {
+          photoSpan: { firstSignAt: meter.firstSignAt - started, lastUploadAt: meter.lastUploadAt - started },
+        }
+      : {}),
+    windowed,
+    ...(peaks ? { memory: peaks } : {}),
+    outcome,
+    errors,
+  };
+  send({ type: 'result', measurement });
+  await t.close();
+}
+
+main().then(
+  () => process.disconnect?.(),
+  (e: unknown) => {
+    send({ type: 'error', message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    process.exitCode = 1;
+    process.disconnect?.();
+  },
+);
