@@ -81,18 +81,18 @@ test('the task runs the engine once, over the Expo ports, with the platform budg
   expect(sync.runBackgroundSync).toHaveBeenCalledTimes(2);
 });
 
-test.each<[RunOutcome, BackgroundTaskResult]>([
-  ['completed', BackgroundTaskResult.Success],
-  ['deadline', BackgroundTaskResult.Success],
-  ['aborted', BackgroundTaskResult.Success],
-  ['offline', BackgroundTaskResult.Success],
-  ['server_unavailable', BackgroundTaskResult.Success],
-  ['signed_out', BackgroundTaskResult.Success],
-  ['skipped_busy', BackgroundTaskResult.Success],
-  ['failed', BackgroundTaskResult.Failed],
-])('outcome %s → task result %s', async (outcome, result) => {
+test.each<[RunOutcome, keyof typeof BackgroundTaskResult]>([
+  ['completed', 'Success'],
+  ['deadline', 'Success'],
+  ['aborted', 'Success'],
+  ['offline', 'Success'],
+  ['server_unavailable', 'Success'],
+  ['signed_out', 'Success'],
+  ['skipped_busy', 'Success'],
+  ['failed', 'Failed'],
+])('outcome %s → BackgroundTaskResult.%s', async (outcome, result) => {
   engineRunning(async () => report(outcome));
-  await expect(bg.runBackgroundSyncTask()).resolves.toBe(result);
+  await expect(bg.runBackgroundSyncTask()).resolves.toBe(BackgroundTaskResult[result]);
 });
 
 test('an engine that throws is a failed task, and the expiration listener is removed', async () => {
@@ -107,6 +107,19 @@ test('nobody signed in: nothing is opened, the task succeeds', async () => {
   session.loadSession.mockResolvedValue(null);
   await expect(bg.runBackgroundSyncTask()).resolves.toBe(BackgroundTaskResult.Success);
   expect(database.openUserDatabase).not.toHaveBeenCalled();
+});
+
+test('a session that cannot load (offline Clerk) skips the run without failing the task', async () => {
+  session.loadSession.mockRejectedValue(new Error('network request failed'));
+  await expect(bg.runBackgroundSyncTask()).resolves.toBe(BackgroundTaskResult.Success);
+  expect(database.openUserDatabase).not.toHaveBeenCalled();
+});
+
+test('a database that cannot open is a failed task', async () => {
+  database.openUserDatabase.mockImplementationOnce(() => {
+    throw new Error('disk I/O error');
+  });
+  await expect(bg.runBackgroundSyncTask()).resolves.toBe(BackgroundTaskResult.Failed);
 });
 
 test('an expiration event aborts the run through its signal', async () => {

@@ -6,7 +6,8 @@ import { AbortError, BUDGET_MS, type RunOutcome } from '@vhd/background-sync';
 import * as BackgroundTask from 'expo-background-task';
 import * as TaskManager from 'expo-task-manager';
 import { Platform } from 'react-native';
-import { getBackgroundSystem } from './BackgroundSystem';
+import { type AuthSession, loadSession } from '../auth/session';
+import { systemFor } from './BackgroundSystem';
 import { syncLogger } from './ports/logger';
 
 export const BACKGROUND_SYNC_TASK = 'vhd-background-sync';
@@ -35,11 +36,19 @@ export async function runBackgroundSyncTask(): Promise<BackgroundTask.Background
     expired.abort(new AbortError('os_expiration'));
   });
   try {
-    const system = await getBackgroundSystem();
-    if (!system) {
+    let session: AuthSession | null;
+    try {
+      session = await loadSession();
+    } catch (e) {
+      // Clerk could not load (typically offline on a cold launch): expected, try again next time.
+      syncLogger.warn('background task: could not load the session; skipping this run', { error: String(e) });
+      return BackgroundTask.BackgroundTaskResult.Success;
+    }
+    if (!session) {
       syncLogger.info('background task: nobody is signed in; nothing to sync');
       return BackgroundTask.BackgroundTaskResult.Success;
     }
+    const system = await systemFor(session);
     const report = await system.sync.runBackgroundSync({
       budgetMs: platformBudgetMs(),
       trigger: 'background',
