@@ -12,7 +12,11 @@ let crashed = false;
 
 function runJsonSuite(label, cmd, args, resultFile, cwd = root) {
   rmSync(resultFile, { force: true });
-  const r = spawnSync(cmd, args, { cwd, stdio: 'inherit', env: { ...process.env, CLERK_TELEMETRY_DISABLED: '1' } });
+  const r = spawnSync(cmd, args, {
+    cwd,
+    stdio: 'inherit',
+    env: { ...process.env, CLERK_TELEMETRY_DISABLED: '1' },
+  });
   if (!existsSync(resultFile)) {
     console.error(`${label}: the runner wrote no results (exit ${r.status ?? r.signal})`);
     crashed = true;
