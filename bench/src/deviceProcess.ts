@@ -43,6 +43,6 @@ export async function runDeviceJob(
       `device job (${job.side}) failed (exit ${exit}): ${failure ?? 'no result'}\n${stderr.trim()}`,
     );
   }
-  if (stderr.trim()) result.errors.push(...stderr.trim().split('\n').slice(-5));
+  if (stderr.trim()) result.stderrTail = stderr.trim().split('\n').slice(-5);
   return result;
 }

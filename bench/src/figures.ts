@@ -29,8 +29,8 @@ export interface ResultRow {
 
 export interface TargetCheck {
   target: string;
-  scenario: ScenarioName;
-  link: BenchLink;
+  scenario: ScenarioName | 'all';
+  link: BenchLink | 'all';
   value: number | null;
   limit: number;
   pass: boolean | null;
@@ -53,9 +53,9 @@ function capBytesPerSecond(link: BenchLink): number | null {
 /** File bytes ÷ (cap × time from the first signing request to the last upload response). */
 export function utilisation(m: DeviceMeasurement, link: BenchLink): number | null {
   const cap = capBytesPerSecond(link);
-  if (cap === null || !m.photoSpan || m.photos.fileBytes === 0) return null;
+  if (cap === null || !m.photoSpan) return null;
   const spanS = (m.photoSpan.lastUploadAt - m.photoSpan.firstSignAt) / 1000;
-  return m.photos.fileBytes / (cap * spanS);
+  return spanS > 0 ? m.photos.fileBytes / (cap * spanS) : null;
 }
 
 function ratio(better: 'higher' | 'lower', engine: number | null, baseline: number | null): number | null {
@@ -124,6 +124,17 @@ function volumeRows(
   ];
 }
 
+/** Says so when an engine run without a budget did not complete, and why. */
+function outcomeNote(m: DeviceMeasurement): string | undefined {
+  if (m.outcome === 'completed') return undefined;
+  const abandoned = m.photos.failedUploads ? `, ${m.photos.failedUploads} uploads abandoned` : '';
+  const silence =
+    m.longestUploadSilenceMs !== undefined
+      ? `; longest wait after an upload's last progress event ${(m.longestUploadSilenceMs / 1000).toFixed(1)} s`
+      : '';
+  return `engine ${m.outcome}: ${m.photos.stored}/${m.photos.total} photos stored${abandoned}; ${m.errors[0] ?? ''}${silence}`;
+}
+
 /** The rows of one scenario on one link from its runs (by label). */
 export function scenarioRows(
   scenario: ScenarioName,
@@ -164,6 +175,7 @@ export function scenarioRows(
           'higher',
           utilisation(e.measurement, link),
           utilisation(b.measurement, link),
+          outcomeNote(e.measurement),
         ),
         ...volumeRows(scenario, link, e, b, scale),
       ];
@@ -172,6 +184,15 @@ export function scenarioRows(
       const e = get('engine').measurement;
       const b = get('baseline').measurement;
       return [
+        row(
+          scenario,
+          link,
+          'utilisation',
+          'higher',
+          utilisation(e, link),
+          utilisation(b, link),
+          'stored bytes only: uploads the budget cut off are lost',
+        ),
         row(scenario, link, 'ops_drained', 'higher', e.crud.applied, b.crud.applied),
         row(scenario, link, 'photos_drained', 'higher', e.photos.stored, b.photos.stored),
         row(scenario, link, 'photo_mb_drained', 'higher', e.photos.fileBytes / MB, b.photos.fileBytes / MB),
@@ -198,7 +219,15 @@ export function scenarioRows(
           note,
         ),
         row(scenario, link, 'rss_growth_mb_2mb', 'lower', growth('engine-2mb'), growth('baseline-2mb'), note),
-        row(scenario, link, 'buffers_mb_20mb', 'lower', buffers('engine-20mb'), buffers('baseline-20mb')),
+        row(
+          scenario,
+          link,
+          'array_buffers_mb_20mb',
+          'lower',
+          buffers('engine-20mb'),
+          buffers('baseline-20mb'),
+          'peak growth, garbage not yet collected included',
+        ),
       ];
     }
   }
@@ -299,6 +328,24 @@ export function checkTargets(
     true,
     small ? `${fmt(small.engine)} MB with 2 MB photos, ${fmt(big?.engine ?? null)} MB with 20 MB photos` : '',
   );
+
+  const unfinished = runs.filter(
+    (r) =>
+      r.measurement.side === 'engine' && r.scenario !== 'budget-ios' && r.measurement.outcome !== 'completed',
+  );
+  const engineRuns = runs.filter((r) => r.measurement.side === 'engine').length;
+  checks.push({
+    target: 'every engine run without a budget completes',
+    scenario: 'all',
+    link: 'all',
+    value: unfinished.length,
+    limit: 0,
+    pass: engineRuns === 0 ? null : unfinished.length === 0,
+    detail:
+      unfinished
+        .map((r) => `${r.scenario} on ${r.link}: ${r.measurement.outcome} (${r.measurement.errors[0] ?? ''})`)
+        .join('; ') || `${engineRuns} engine runs`,
+  });
 
   const poor = runs.find((r) => r.scenario === 'crud-10k' && r.link === 'poor3G' && r.label === 'engine');
   if (poor && calibration) {

@@ -7,6 +7,8 @@ export interface Machine {
   memoryGb: number;
   os: string;
   node: string;
+  /** 1-minute load average when the run started (the machine may be shared). */
+  loadAverage: number;
 }
 
 export function describeMachine(): Machine {
@@ -16,9 +18,10 @@ export function describeMachine(): Machine {
     memoryGb: Math.round(os.totalmem() / 2 ** 30),
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
+    loadAverage: Math.round((os.loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 
 export function machineLine(m: Machine): string {
-  return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}`;
+  return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB, ${m.os}, Node ${m.node}, load ${m.loadAverage} at start`;
 }

@@ -139,6 +139,9 @@ export class BenchSession {
       },
     });
     const after = link.stats();
+    // Bytes of abandoned uploads may still sit in socket buffers on their way through the link:
+    // they belong to no later job.
+    link.resetConnections();
     // The server logs a request's completion just after answering it.
     await new Promise((resolve) => setTimeout(resolve, 300));
     const record: RunRecord = {
@@ -162,6 +165,7 @@ export class BenchSession {
 
 export async function runBench(options: BenchOptions): Promise<BenchResults> {
   const started = Date.now();
+  const machine = describeMachine();
   const session = await BenchSession.start(options.log, options.progressEveryMs);
   const results: ResultRow[] = [];
   const notes: BenchResults['notes'] = [];
@@ -188,7 +192,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await session.close();
   }
   return {
-    machine: describeMachine(),
+    machine,
     date: new Date(started).toISOString(),
     mode: options.quick ? 'quick' : 'full',
     durationS: Math.round((Date.now() - started) / 1000),

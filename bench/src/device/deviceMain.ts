@@ -146,6 +146,7 @@ async function main(): Promise<void> {
     photos: {
       total: photos.length,
       stored: meter.photosStored,
+      failedUploads: meter.uploadsFailed,
       fileBytes: meter.fileBytesStored,
       totalFileBytes,
     },
@@ -155,6 +156,9 @@ async function main(): Promise<void> {
         }
       : {}),
     windowed,
+    ...(meter.requests.upload > 0 && job.side === 'engine'
+      ? { longestUploadSilenceMs: meter.longestSilenceMs }
+      : {}),
     ...(peaks ? { memory: peaks } : {}),
     outcome,
     errors,

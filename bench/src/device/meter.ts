@@ -11,6 +11,9 @@ export class Meter {
   readonly requests: RequestCounts = { crud: 0, sign: 0, upload: 0, other: 0 };
   payloadBytes = 0;
   photosStored = 0;
+  /** Uploads that failed, were refused or were abandoned (stall, abort). */
+  uploadsFailed = 0;
+  longestSilenceMs = 0;
   fileBytesStored = 0;
   firstSignAt: number | undefined;
   lastUploadAt: number | undefined;
@@ -41,28 +44,46 @@ export class Meter {
     this.requests[kind]++;
     this.payloadBytes += payloadBytes;
     if (kind === 'sign') this.firstSignAt ??= performance.now();
-    const res = await send(this.viaLink(url));
-    if (kind === 'upload') {
-      this.lastUploadAt = performance.now();
-      if (res.status >= 200 && res.status < 300) {
-        this.photosStored++;
-        this.fileBytesStored += fileBytes;
+    let stored = false;
+    try {
+      const res = await send(this.viaLink(url));
+      stored = kind === 'upload' && res.status >= 200 && res.status < 300;
+      return res;
+    } finally {
+      // A failed or abandoned upload ends the photo span too: its time on the link was spent.
+      if (kind === 'upload') {
+        this.lastUploadAt = performance.now();
+        if (stored) {
+          this.photosStored++;
+          this.fileBytesStored += fileBytes;
+        } else this.uploadsFailed++;
       }
     }
-    return res;
   }
 
   /** The engine's fetch port, metered. */
   readonly fetch: FetchPort = (url, init) =>
     this.record(url, init?.body === undefined ? 0 : utf8Length(init.body), 0, (to) => fetch(to, init));
 
-  /** An uploadFile port, metered. */
+  /**
+   * An uploadFile port, metered. It also notes the longest silence between an upload's last
+   * progress event (its last bytes handed to the OS) and its end: the time its bytes sat in
+   * socket buffers, invisible to a stall detector.
+   */
   uploadFile(inner: UploadFilePort): UploadFilePort {
     return async (localPath, url, fields, signal, onProgress) => {
       const size = (await stat(localPath)).size;
-      return this.record(url, size + fieldBytes(fields), size, (to) =>
-        inner(localPath, to, fields, signal, onProgress),
-      );
+      let lastProgressAt = performance.now();
+      try {
+        return await this.record(url, size + fieldBytes(fields), size, (to) =>
+          inner(localPath, to, fields, signal, (sent, total) => {
+            lastProgressAt = performance.now();
+            onProgress?.(sent, total);
+          }),
+        );
+      } finally {
+        this.longestSilenceMs = Math.max(this.longestSilenceMs, performance.now() - lastProgressAt);
+      }
     };
   }
 }

@@ -60,7 +60,9 @@ export interface DeviceMeasurement {
   /** Application bytes sent: JSON bodies, and file + form-field bytes of uploads (no HTTP framing). */
   payloadBytes: number;
   crud: { total: number; applied: number; rejected: number; ms: number };
-  photos: { total: number; stored: number; fileBytes: number; totalFileBytes: number };
+  photos: { total: number; stored: number; failedUploads: number; fileBytes: number; totalFileBytes: number };
+  /** Engine uploads: the longest time from an upload's last progress event to its answer or abort. */
+  longestUploadSilenceMs?: number;
   /** From the first signing request to the last upload response (ms since the start), if any photo went. */
   photoSpan?: { firstSignAt: number; lastUploadAt: number };
   /** The baseline stopped at its window (or budget) with work left. */
@@ -69,6 +71,8 @@ export interface DeviceMeasurement {
   /** The engine's run outcome, or the baseline's stop reason. */
   outcome: string;
   errors: string[];
+  /** The last lines the device process wrote to stderr (engine warnings, Node warnings). */
+  stderrTail?: string[];
 }
 
 export interface DeviceProgress {
