@@ -1,14 +1,15 @@
 // `npm run bench` — the engine against the plan as first written, over an emulated link. Writes
 // results/latest.json and results/utilisation.svg (a partial or --quick run writes partial.* so the
 // committed results stay those of a full run) and prints the figures and targets as Markdown.
-import { mkdir, writeFile } from 'node:fs/promises';
+// `--from <json>` renders the tables and the chart of stored results without running anything.
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { utilisationChart } from './chart';
 import { machineLine } from './machine';
 import { resultsTable, targetsTable } from './report';
-import { runBench } from './runBench';
+import { type BenchResults, runBench } from './runBench';
 import { type BenchLink, LINKS, SCENARIOS, type ScenarioName } from './scenarios';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
@@ -19,24 +20,40 @@ const program = new Command('bench')
   .addOption(new Option('--scenario <names...>', 'scenarios to run').choices(SCENARIOS))
   .addOption(new Option('--link <names...>', 'link profiles to run on').choices([...LINKS, 'none']))
   .option('--out <file>', 'results file (default results/latest.json, or results/partial.json)')
+  .option('--from <file>', 'render the tables and the chart of a stored results file; run nothing')
   .parse();
 
-const opts = program.opts<{ quick: boolean; scenario?: ScenarioName[]; link?: BenchLink[]; out?: string }>();
+const opts = program.opts<{
+  quick: boolean;
+  scenario?: ScenarioName[];
+  link?: BenchLink[];
+  out?: string;
+  from?: string;
+}>();
 const partial = opts.quick || opts.scenario !== undefined || opts.link !== undefined;
-const out = opts.out ?? join(RESULTS, partial ? 'partial.json' : 'latest.json');
 
-const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
-const results = await runBench({
-  scenarios: opts.scenario ?? SCENARIOS,
-  links: opts.link ?? LINKS,
-  quick: opts.quick,
-  log,
-});
+let results: BenchResults;
+let out: string;
+if (opts.from) {
+  out = opts.from;
+  results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
+} else {
+  out = opts.out ?? join(RESULTS, partial ? 'partial.json' : 'latest.json');
+  const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
+  results = await runBench({
+    scenarios: opts.scenario ?? SCENARIOS,
+    links: opts.link ?? LINKS,
+    quick: opts.quick,
+    log,
+  });
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
+}
 
-await mkdir(dirname(out), { recursive: true });
-await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
 const caption = `${results.mode} run, ${results.date.slice(0, 10)}, ${machineLine(results.machine)}`;
-const chartFile = partial ? out.replace(/\.json$/, '.svg') : join(dirname(out), 'utilisation.svg');
+const chartFile = out.endsWith('latest.json')
+  ? join(dirname(out), 'utilisation.svg')
+  : out.replace(/\.json$/, '.svg');
 await writeFile(chartFile, utilisationChart(results.results, caption));
 
 console.log(`\n## Results (${caption})\n`);
@@ -44,4 +61,4 @@ console.log(resultsTable(results.results));
 console.log('\n## Targets\n');
 console.log(targetsTable(results.targets));
 for (const n of results.notes) console.log(`\n- ${n.scenario} on ${n.link}: ${n.notes.join('; ')}`);
-console.log(`\nWrote ${out} and ${chartFile} (${results.durationS} s).`);
+console.log(`\n${opts.from ? 'Rendered' : 'Wrote'} ${out} and ${chartFile} (${results.durationS} s run).`);
