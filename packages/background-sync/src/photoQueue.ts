@@ -437,6 +437,7 @@ class QueuePass {
       fields: signed.fields,
       signal: this.signal,
       stallMs: this.settings.uploadStallMs,
+      drainFloorBytesPerSec: this.settings.uploadDrainFloorBytesPerSec,
     });
     switch (outcome.kind) {
       case 'stored':

@@ -41,25 +41,30 @@ export async function uploadPhoto(opts: {
   signal: AbortSignal;
   /** Abandon the upload when no byte was sent for this long. */
   stallMs: number;
+  /**
+   * Once the whole body is handed to the OS, progress events stop while its socket buffers still
+   * drain over the real link (MBs on a slow link with several uploads in flight). The answer may
+   * then take stallMs plus the body's size at this floor rate before the upload counts as stalled.
+   */
+  drainFloorBytesPerSec: number;
 }): Promise<UploadOutcome> {
   const stall = new AbortController();
   const linked = anySignal([opts.signal, stall.signal]);
   let sentBytes = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const armStallTimer = () => {
+  const armStallTimer = (ms: number, why: string) => {
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(
-      () => stall.abort(new UploadStalledError(`no upload progress for ${opts.stallMs} ms`)),
-      opts.stallMs,
-    );
+    timer = setTimeout(() => stall.abort(new UploadStalledError(why)), ms);
   };
-  armStallTimer();
+  const sending = `no upload progress for ${opts.stallMs} ms`;
+  armStallTimer(opts.stallMs, sending);
   try {
-    const res = await opts.uploadFile(opts.path, opts.url, opts.fields, linked.signal, (sent) => {
-      if (sent > sentBytes) {
-        sentBytes = sent;
-        armStallTimer();
-      }
+    const res = await opts.uploadFile(opts.path, opts.url, opts.fields, linked.signal, (sent, total) => {
+      if (sent <= sentBytes) return;
+      sentBytes = sent;
+      if (sent < total) return armStallTimer(opts.stallMs, sending);
+      const drainMs = opts.stallMs + Math.ceil((total / opts.drainFloorBytesPerSec) * 1000);
+      armStallTimer(drainMs, `no answer ${drainMs} ms after the whole body was handed over`);
     });
     if (res.status >= 200 && res.status < 300) return storedOutcome(res.body, sentBytes);
     const reason = `media store HTTP ${res.status}${errorDetail(res.body)}`;

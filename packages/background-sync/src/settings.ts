@@ -14,6 +14,8 @@ export interface SyncSettings {
   requestTimeoutMs: number;
   /** An upload with no byte progress for this long is abandoned. */
   uploadStallMs: number;
+  /** After an upload's body is handed over, its answer may take uploadStallMs + size at this rate. */
+  uploadDrainFloorBytesPerSec: number;
   crudMaxOps: number;
   crudMaxBytes: number;
   signBatchSize: number;
@@ -35,6 +37,8 @@ export const DEFAULT_SETTINGS: SyncSettings = {
   safetyMarginMs: 15_000,
   requestTimeoutMs: 30_000,
   uploadStallMs: 30_000,
+  // 64 kbit/s per upload: 10 uploads in flight on a 1 Mbit/s link still get their answers.
+  uploadDrainFloorBytesPerSec: 8_192,
   crudMaxOps: 1_000,
   crudMaxBytes: 1024 * 1024,
   signBatchSize: 50,

@@ -37,8 +37,21 @@ function json(status: number, body: unknown) {
     res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
-function upload(path: string, signal = new AbortController().signal, stallMs = 5_000) {
-  return uploadPhoto({ uploadFile: nodeUploadFile, path, url, fields: { public_id: 'p' }, signal, stallMs });
+function upload(
+  path: string,
+  signal = new AbortController().signal,
+  stallMs = 5_000,
+  drainFloorBytesPerSec = 10_000,
+) {
+  return uploadPhoto({
+    uploadFile: nodeUploadFile,
+    path,
+    url,
+    fields: { public_id: 'p' },
+    signal,
+    stallMs,
+    drainFloorBytesPerSec,
+  });
 }
 
 describe('uploadPhoto', () => {
@@ -68,15 +81,30 @@ describe('uploadPhoto', () => {
     }
   });
 
-  it('abandons an upload without progress as transient (not an attempt)', async () => {
+  it('abandons an upload whose answer never comes as transient (not an attempt)', async () => {
     const { path } = capturePhoto(dir, 1_000);
     answer = () => {}; // reads everything, never answers
+    // The whole body was handed over: stall time + 1,000 bytes at 10,000 B/s.
     const outcome = await upload(path, new AbortController().signal, 300);
     expect(outcome).toMatchObject({
       kind: 'transient',
-      reason: 'no upload progress for 300 ms',
+      reason: 'no answer 400 ms after the whole body was handed over',
       sentBytes: 1_000,
     });
+  });
+
+  it('waits longer than the stall time for an answer while a handed-over body may still be draining', async () => {
+    // A slow link behind large socket buffers: no progress event after the last byte is handed
+    // over, yet the store answers once the bytes arrive (here after 3× the stall time).
+    const { path } = capturePhoto(dir, 2_000);
+    answer = (_req, res) => {
+      setTimeout(
+        () => json(200, { public_id: 'vhd/o/photos/p', version: 1, signature: 's' })(_req, res),
+        900,
+      );
+    };
+    // Allowance: 300 ms + 2,000 bytes at 1,000 B/s = 2.3 s.
+    expect(await upload(path, new AbortController().signal, 300, 1_000)).toMatchObject({ kind: 'stored' });
   });
 
   it('reports the run’s abort as aborted, a connection reset as transient, a missing file as unreadable', async () => {
