@@ -10,29 +10,37 @@ import { devSignIn } from '../services/auth/devSession';
 import { authMode } from '../services/auth/session';
 import { appConfig } from '../services/config';
 
-function ClerkSignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
-  const { signIn, setActive, isLoaded } = useSignIn();
-  const [email, setEmail] = useState('');
-  const [password, setPassword] = useState('');
+/** Runs one sign-in attempt at a time, keeping its error for the form. */
+function useAttempt(run: () => Promise<void>) {
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const submit = async () => {
-    if (!isLoaded) return;
     setBusy(true);
     setError(null);
     try {
-      const attempt = await signIn.create({ identifier: email.trim(), password });
-      if (attempt.status !== 'complete' || !attempt.createdSessionId) {
-        throw new Error(`sign-in needs another step (${attempt.status ?? 'unknown'})`);
-      }
-      await setActive({ session: attempt.createdSessionId });
-      await onSignedIn();
+      await run();
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
     } finally {
       setBusy(false);
     }
   };
+  return { error, busy, submit };
+}
+
+function ClerkSignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
+  const { signIn, setActive, isLoaded } = useSignIn();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const { error, busy, submit } = useAttempt(async () => {
+    if (!isLoaded) return;
+    const attempt = await signIn.create({ identifier: email.trim(), password });
+    if (attempt.status !== 'complete' || !attempt.createdSessionId) {
+      throw new Error(`sign-in needs another step (${attempt.status ?? 'unknown'})`);
+    }
+    await setActive({ session: attempt.createdSessionId });
+    await onSignedIn();
+  });
   return (
     <>
       <Field label="Email" value={email} onChangeText={setEmail} keyboardType="email-address" />
@@ -46,20 +54,10 @@ function ClerkSignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
 function DevSignIn({ onSignedIn }: { onSignedIn: () => Promise<void> }) {
   const [user, setUser] = useState('user_dev');
   const [org, setOrg] = useState('org_dev');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await devSignIn({ user: user.trim(), org: org.trim() });
-      await onSignedIn();
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { error, busy, submit } = useAttempt(async () => {
+    await devSignIn({ user: user.trim(), org: org.trim() });
+    await onSignedIn();
+  });
   return (
     <>
       <Text style={styles.muted}>
