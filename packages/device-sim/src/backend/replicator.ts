@@ -1,0 +1,86 @@
+// What the PowerSync service does with Postgres' logical replication, for the simulator: bring an
+// organization's bucket in the PowerSync test double up to date with Postgres. It diffs the
+// organization's rows (the sync config's columns) against the double's and puts or removes only
+// what changed. The gateway calls it before answering a CRUD upload, so a device's write checkpoint
+// never overtakes its own writes (the real service waits for replication to reach them too).
+import { SYNCED_TABLES } from '@vhd/background-sync';
+import type { PowerSyncDouble } from '@vhd/powersync-double';
+import type { Db } from '@vhd/server';
+
+/** The client sends `cloudinary_signature` once with the confirmation; the server does not keep it. */
+const CLIENT_ONLY_COLUMNS = new Set(['cloudinary_signature']);
+
+/** Per synced table, the columns the sync config ships (apps/server/powersync/sync-config.yaml). */
+export const REPLICATED_COLUMNS: Record<string, string[]> = Object.fromEntries(
+  Object.entries(SYNCED_TABLES).map(([table, spec]) => [
+    table,
+    Object.keys(spec.columns).filter((c) => !CLIENT_ONLY_COLUMNS.has(c)),
+  ]),
+);
+
+export type ReplicatedRow = { id: string } & Record<string, unknown>;
+
+/** An organization's rows as the sync config ships them, by table. */
+export async function readOrgRows(db: Db, orgId: string): Promise<Record<string, ReplicatedRow[]>> {
+  const out: Record<string, ReplicatedRow[]> = {};
+  for (const [table, columns] of Object.entries(REPLICATED_COLUMNS)) {
+    const { rows } = await db.query<ReplicatedRow>(
+      `SELECT id::text AS id, ${columns.join(', ')} FROM ${table} WHERE org_id = $1 ORDER BY id`,
+      [orgId],
+    );
+    out[table] = rows;
+  }
+  return out;
+}
+
+export class Replicator {
+  /** One pass at a time per organization; a request during a pass gets one more pass after it. */
+  private readonly passes = new Map<string, { running: Promise<void>; again: Promise<void> | null }>();
+  opsPut = 0;
+  opsRemoved = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly double: PowerSyncDouble,
+  ) {}
+
+  /** Resolves once the double holds the organization's rows as Postgres had them at the call or later. */
+  replicate(orgId: string): Promise<void> {
+    const current = this.passes.get(orgId);
+    if (!current) {
+      const running = this.pass(orgId).finally(() => this.next(orgId));
+      this.passes.set(orgId, { running, again: null });
+      return running;
+    }
+    current.again ??= current.running.then(() => this.pass(orgId));
+    return current.again;
+  }
+
+  private next(orgId: string): void {
+    const current = this.passes.get(orgId);
+    if (!current?.again) {
+      this.passes.delete(orgId);
+      return;
+    }
+    const running = current.again.finally(() => this.next(orgId));
+    this.passes.set(orgId, { running, again: null });
+  }
+
+  private async pass(orgId: string): Promise<void> {
+    const fresh = await readOrgRows(this.db, orgId);
+    for (const [table, rows] of Object.entries(fresh)) {
+      const held = new Map(this.double.rows(orgId, table).map((r) => [r.id, JSON.stringify(r)]));
+      const changed = rows.filter((r) => held.get(r.id) !== JSON.stringify(r));
+      if (changed.length > 0) {
+        this.double.putRows(orgId, table, changed);
+        this.opsPut += changed.length;
+      }
+      const ids = new Set(rows.map((r) => r.id));
+      for (const id of held.keys()) {
+        if (ids.has(id)) continue;
+        this.double.deleteRow(orgId, table, id);
+        this.opsRemoved++;
+      }
+    }
+  }
+}

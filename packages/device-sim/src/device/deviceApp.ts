@@ -1,0 +1,382 @@
+// The app inside a device child process, wired the way the Expo app wires the engine
+// (apps/mobile: BackgroundSystem + _layout's AppState listener + the task body), on Node:
+// - one @powersync/node database for the runtime, one file per signed-in user (`vhd-<userId>.db`);
+// - the engine with the Node ports, the photo phase and the download phase;
+// - AppState: background → register the task and release the foreground hold; active → unregister,
+//   abort any running background run, take the foreground hold, run a resume catch-up (60 s);
+// - the background task body: runBackgroundSync with the budget the OS launch carries.
+// Every request leaves through the device's link emulator; the PowerSync endpoint the server names
+// is reached through that same link (its gateway routes the sync paths to the PowerSync service).
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { column, LogLevels, PowerSyncDatabase, type PowerSyncLogger, Schema, Table } from '@powersync/node';
+import {
+  type BackgroundSync,
+  BUDGET_MS,
+  createAppSchema,
+  createBackgroundSync,
+  createDownloadPhase,
+  createPhotoPhase,
+  PhotoAttachmentQueue,
+  type RunReport,
+  type RunTrigger,
+  SYNCED_TABLES,
+  type SyncDatabase,
+  type UploadFilePort,
+} from '@vhd/background-sync';
+import { consoleLogger, createNodePorts, type NodePorts, nodeUploadFile } from '@vhd/background-sync/node';
+import { writePhoto } from '../photoFactory';
+import { completeCrudBeforeAnswer, markSyncedBeforeStore } from './brokenEngines';
+import { devSessionTokens } from './devSessionTokens';
+import type {
+  DeviceChildConfig,
+  DeviceSnapshot,
+  DeviceStatus,
+  KillPoint,
+  LocalPhoto,
+  LocalRejection,
+  LocalWrite,
+  PhotoSpec,
+  TakePhoto,
+  TakePhotoResult,
+  WriteResult,
+} from './protocol';
+
+/** What the app asks of the OS (expo-background-task), and what it tells its host about runs. */
+export interface DeviceAppHost {
+  registerTask(minimumIntervalMin: number): void;
+  unregisterTask(): void;
+  runStarted(seq: number, trigger: RunTrigger, budgetMs: number, tag?: string): void;
+  runEnded(seq: number, report: RunReport): void;
+  /** Called at an armed kill point; never returns (the process dies). */
+  kill(point: KillPoint): never;
+}
+
+/** expo-background-task's minimumInterval, in minutes (DESIGN: 15 at least). */
+const MINIMUM_INTERVAL_MIN = 15;
+/** An aborted run ends within ~2 s (DESIGN departure 3); the resume catch-up waits for it that long. */
+const ABORTED_RUN_GRACE_MS = 2_500;
+
+interface PhotoSidecar {
+  bytes: number;
+  width: number;
+  height: number;
+}
+
+export class DeviceApp {
+  private appState: 'active' | 'background' = 'background';
+  private runSeq = 0;
+  private readonly runs = new Set<Promise<RunReport>>();
+  private armed: { point: KillPoint; nth: number; seen: number } | undefined;
+
+  private constructor(
+    private readonly config: DeviceChildConfig,
+    private readonly host: DeviceAppHost,
+    private readonly powersync: PowerSyncDatabase,
+    private readonly ports: NodePorts,
+    private readonly sync: BackgroundSync,
+    private readonly queue: PhotoAttachmentQueue,
+  ) {}
+
+  /** The app's start: open the user's database and the engine; then the initial AppState. */
+  static async open(config: DeviceChildConfig, host: DeviceAppHost): Promise<DeviceApp> {
+    const logger = consoleLogger(config.logLevel ?? 'warn', config.name);
+    const powersync = new PowerSyncDatabase({
+      schema: createAppSchema({ Schema, Table, column }),
+      database: { dbFilename: join(config.documentsDir, `vhd-${config.userId}.db`) },
+      logger: sdkLogger(config.logLevel ?? 'warn', config.name),
+    });
+    await powersync.init();
+    const requestTimeoutMs = config.settings?.requestTimeoutMs ?? 30_000;
+    const tokens = devSessionTokens({
+      apiUrl: config.apiUrl,
+      userId: config.userId,
+      orgId: config.orgId,
+      timeoutMs: requestTimeoutMs,
+      ...(config.tokenTtlSec ? { ttlSec: config.tokenTtlSec } : {}),
+      ...(config.staleTokens ? { stale: true } : {}),
+    });
+    const viaLink = throughLink(config);
+    // Late-bound so the upload port can reach the app's kill switch.
+    let app: DeviceApp | undefined;
+    const upload: UploadFilePort = (path, url, fields, signal, onProgress) =>
+      nodeUploadFile(path, viaLink(url), fields, signal, (sent, total) => {
+        onProgress?.(sent, total);
+        if (total > 0 && sent >= total / 2) app?.reached('midPhotoUpload', path);
+      });
+    const engineDb: SyncDatabase =
+      config.broken === 'crud-complete-before-answer' ? completeCrudBeforeAnswer(powersync) : powersync;
+    const ports = createNodePorts({
+      apiUrl: config.apiUrl,
+      documentsDir: config.documentsDir,
+      getToken: (o) => tokens.getToken(o),
+      connectivity: { online: config.online, metered: false },
+      logger,
+      uploadFile:
+        config.broken === 'photo-synced-before-store' ? markSyncedBeforeStore(powersync, upload) : upload,
+    });
+    const queue = new PhotoAttachmentQueue({
+      db: engineDb,
+      ports,
+      ...(config.settings ? { settings: config.settings } : {}),
+      hooks: { afterStoreSaved: () => app?.reached('afterStoreSaved') },
+    });
+    const sync = createBackgroundSync({
+      db: engineDb,
+      ports,
+      ...(config.settings ? { settings: config.settings } : {}),
+      ...(config.connectOptions ? { connectOptions: config.connectOptions } : {}),
+      phases: (parts) => ({
+        photos: createPhotoPhase(queue),
+        download: createDownloadPhase({ controller: parts.controller, api: parts.api }),
+      }),
+      hooks: { afterServerApplied: () => app?.reached('afterServerApplied') },
+    });
+    // The phone reaches the PowerSync service through its own radio too.
+    const fetchCredentials = sync.connector.fetchCredentials.bind(sync.connector);
+    sync.connector.fetchCredentials = async () => {
+      const credentials = await fetchCredentials();
+      return credentials && { ...credentials, endpoint: viaLink(credentials.endpoint) };
+    };
+    app = new DeviceApp(config, host, powersync, ports, sync, queue);
+    if (config.appState === 'active') await app.setAppState('active');
+    return app;
+  }
+
+  /** _layout's AppState listener. */
+  async setAppState(next: 'active' | 'background'): Promise<void> {
+    if (next === this.appState) return;
+    this.appState = next;
+    if (next === 'active') {
+      this.host.unregisterTask();
+      // Aborts a background run (it ends `aborted`) and holds the connection live.
+      await this.sync.setAppActive(true);
+      await this.settleRuns(ABORTED_RUN_GRACE_MS);
+      void this.startRun('resume', BUDGET_MS.resume);
+    } else {
+      this.host.registerTask(MINIMUM_INTERVAL_MIN);
+      await this.sync.setAppActive(false);
+    }
+  }
+
+  /** The background task body (or "sync now"): one run with the budget given. */
+  runTask(budgetMs: number, trigger: RunTrigger, tag?: string): Promise<RunReport> {
+    return this.startRun(trigger, budgetMs, tag);
+  }
+
+  private startRun(trigger: RunTrigger, budgetMs: number, tag?: string): Promise<RunReport> {
+    const seq = ++this.runSeq;
+    this.host.runStarted(seq, trigger, budgetMs, tag);
+    const run = this.sync.runBackgroundSync({ budgetMs, trigger }).then((report) => {
+      this.host.runEnded(seq, report);
+      return report;
+    });
+    this.runs.add(run);
+    void run.finally(() => this.runs.delete(run));
+    return run;
+  }
+
+  private async settleRuns(maxMs: number): Promise<void> {
+    if (this.runs.size === 0) return;
+    await Promise.race([Promise.allSettled([...this.runs]), new Promise((r) => setTimeout(r, maxMs))]);
+  }
+
+  /** One local write transaction, as the screens make them. */
+  async write(changes: LocalWrite[]): Promise<WriteResult> {
+    for (const c of changes) checkColumns(c);
+    const applied = await this.powersync.writeTransaction(async (tx) => {
+      const done: boolean[] = [];
+      for (const c of changes) {
+        if (c.op === 'insert') {
+          const cols = Object.keys(c.values);
+          await tx.execute(
+            `INSERT INTO ${c.table} (id${cols.map((k) => `, ${k}`).join('')}) VALUES (?${', ?'.repeat(cols.length)})`,
+            [c.id, ...cols.map((k) => c.values[k])],
+          );
+          done.push(true);
+          continue;
+        }
+        const exists = await tx.getOptional(`SELECT 1 AS x FROM ${c.table} WHERE id = ?`, [c.id]);
+        if (!exists) {
+          done.push(false);
+        } else if (c.op === 'update') {
+          const cols = Object.keys(c.values);
+          await tx.execute(`UPDATE ${c.table} SET ${cols.map((k) => `${k} = ?`).join(', ')} WHERE id = ?`, [
+            ...cols.map((k) => c.values[k]),
+            c.id,
+          ]);
+          done.push(true);
+        } else {
+          await tx.execute(`DELETE FROM ${c.table} WHERE id = ?`, [c.id]);
+          done.push(true);
+        }
+      }
+      return done;
+    });
+    return { applied };
+  }
+
+  /** Camera roll: JPEGs of realistic sizes, generated once (a relaunch finds them on disk). */
+  async prepareCameraRoll(photos: PhotoSpec[]): Promise<void> {
+    for (const p of photos) {
+      const path = join(this.config.cameraDir, p.file);
+      if (existsSync(`${path}.json`)) continue;
+      const written = await writePhoto(path, { seed: p.seed, targetBytes: p.targetBytes });
+      const sidecar: PhotoSidecar = { bytes: written.bytes, width: written.width, height: written.height };
+      await writeFile(`${path}.json`, JSON.stringify(sidecar));
+    }
+  }
+
+  /** The capture screen: the camera's file goes to the queue (moved to photos/<id>.jpg). */
+  async takePhoto(photo: TakePhoto): Promise<TakePhotoResult> {
+    const source = join(this.config.cameraDir, photo.file);
+    const sidecar = JSON.parse(await readFile(`${source}.json`, 'utf8')) as PhotoSidecar;
+    await this.queue.enqueue({
+      photoId: photo.photoId,
+      sourcePath: source,
+      mediaType: 'image/jpeg',
+      scheduleId: photo.scheduleId,
+      kind: photo.kind,
+      orgId: this.config.orgId,
+      width: sidecar.width,
+      height: sidecar.height,
+    });
+    return sidecar;
+  }
+
+  /** The OS's word on the network (expo-network). */
+  setNetwork(online: boolean, metered = false): void {
+    this.ports.connectivity.set({ online, metered });
+  }
+
+  armKill(point: KillPoint | null, nth: number): void {
+    this.armed = point ? { point, nth, seen: 0 } : undefined;
+  }
+
+  /** A kill point was reached: die there if armed for it. */
+  private reached(point: KillPoint, detail?: string): void {
+    const armed = this.armed;
+    if (!armed || armed.point !== point) return;
+    // midPhotoUpload fires on every chunk past half: count each file once.
+    if (point === 'midPhotoUpload' && detail) {
+      if (this.halfSent.has(detail)) return;
+      this.halfSent.add(detail);
+    }
+    if (++armed.seen === armed.nth) this.host.kill(point);
+  }
+  private readonly halfSent = new Set<string>();
+
+  async status(): Promise<DeviceStatus> {
+    const status = this.powersync.currentStatus;
+    const pending = await this.powersync.get<{ n: number }>('SELECT count(*) AS n FROM ps_crud');
+    const rows: Record<string, number> = {};
+    for (const table of Object.keys(SYNCED_TABLES)) {
+      rows[table] = (await this.powersync.get<{ n: number }>(`SELECT count(*) AS n FROM ${table}`)).n;
+    }
+    return {
+      appState: this.appState,
+      pendingChanges: pending.n,
+      photos: await this.queue.stats(),
+      connected: status.connected,
+      downloading: status.dataFlowStatus.downloading,
+      lastSyncedAt: status.lastSyncedAt?.getTime() ?? null,
+      activeRunId: this.sync.activeRunId,
+      rows,
+    };
+  }
+
+  async snapshot(): Promise<DeviceSnapshot> {
+    const db = this.powersync;
+    const seq = await db.getOptional<{ seq: number }>(
+      "SELECT seq FROM sqlite_sequence WHERE name = 'ps_crud'",
+    );
+    const pending = await db.getAll<{ id: number }>('SELECT id FROM ps_crud ORDER BY id');
+    const rows: DeviceSnapshot['rows'] = {};
+    for (const table of Object.keys(SYNCED_TABLES)) {
+      rows[table] = await db.getAll<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY id`);
+    }
+    const photos = await db.getAll<{
+      id: string;
+      state: string;
+      attempts: number;
+      last_error: string | null;
+      local_path: string | null;
+      size: number;
+    }>('SELECT id, state, attempts, last_error, local_path, size FROM photo_attachments ORDER BY id');
+    const rejections = await db.getAll<{
+      op_id: number;
+      op: string | null;
+      table_name: string | null;
+      row_id: string | null;
+      data: string | null;
+      code: string;
+      message: string;
+    }>('SELECT op_id, op, table_name, row_id, data, code, message FROM sync_rejections ORDER BY op_id');
+    return {
+      clientId: await db.getClientId(),
+      crudSeq: seq?.seq ?? 0,
+      pendingChanges: pending.length,
+      pendingOpIds: pending.map((p) => p.id),
+      rows,
+      photos: photos.map(
+        (p): LocalPhoto => ({
+          id: p.id,
+          state: p.state,
+          attempts: p.attempts,
+          lastError: p.last_error,
+          localPath: p.local_path,
+          size: p.size,
+        }),
+      ),
+      rejections: rejections.map(
+        (r): LocalRejection => ({
+          opId: r.op_id,
+          op: r.op,
+          table: r.table_name,
+          rowId: r.row_id,
+          data: r.data,
+          code: r.code,
+          message: r.message,
+        }),
+      ),
+      documentsDir: this.config.documentsDir,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.sync.close();
+    await this.powersync.close();
+  }
+}
+
+/** Maps a backend URL onto the device's link (its gateway routes by path to the server or the service). */
+function throughLink(config: DeviceChildConfig): (url: string) => string {
+  const origins = config.backendOrigins.map((o) => new URL(o).origin);
+  return (url) => {
+    const u = new URL(url);
+    if (!origins.includes(u.origin)) return url;
+    return `${config.apiUrl}${u.pathname}${u.search}`.replace(/\/+$/, '');
+  };
+}
+
+function checkColumns(change: LocalWrite): void {
+  const table = SYNCED_TABLES[change.table as keyof typeof SYNCED_TABLES];
+  if (!table) throw new Error(`unknown table "${change.table}"`);
+  if (change.op === 'delete') return;
+  for (const k of Object.keys(change.values)) {
+    if (!(k in table.columns)) throw new Error(`unknown column ${change.table}.${k}`);
+  }
+}
+
+function sdkLogger(level: string, name: string): PowerSyncLogger {
+  const min = LogLevels[level as keyof typeof LogLevels] ?? LogLevels.warn;
+  return {
+    log(record) {
+      if (level === 'silent' || record.level < min) return;
+      process.stderr.write(
+        `${JSON.stringify({ time: new Date().toISOString(), name: `${name}/powersync`, level: record.level, msg: record.message, error: record.error ? String(record.error) : undefined })}\n`,
+      );
+    },
+  };
+}
