@@ -58,7 +58,7 @@ export async function checkConsistency(options: ConsistencyOptions): Promise<Con
     );
   }
   const checks: Check[] = [
-    await verdictsOnce(backend),
+    await verdictsOnce(backend, devices),
     await opsAccounted(backend, devices),
     rowsIntended(devices, intents, server),
     await photosStored(backend, devices, intents, server),
@@ -74,13 +74,19 @@ function check(name: string, description: string): Check {
   return { name, description, checked: 0, problems: [] };
 }
 
-/** No (client, op) has two verdicts. */
-async function verdictsOnce(backend: SimBackend): Promise<Check> {
+/** No (client, op) of these devices has two verdicts. */
+async function verdictsOnce(backend: SimBackend, devices: DeviceState[]): Promise<Check> {
   const c = check('verdicts once', 'the verdict log records each (client, op) once');
+  const clients = devices.map((d) => d.snapshot.clientId);
   const { rows } = await backend.db.query<{ client_id: string; op_id: number; n: number }>(
-    'SELECT client_id, op_id, count(*)::int AS n FROM op_verdicts GROUP BY client_id, op_id HAVING count(*) > 1',
+    `SELECT client_id, op_id, count(*)::int AS n FROM op_verdicts WHERE client_id = ANY($1::text[])
+     GROUP BY client_id, op_id HAVING count(*) > 1`,
+    [clients],
   );
-  const total = await backend.db.query<{ n: number }>('SELECT count(*)::int AS n FROM op_verdicts');
+  const total = await backend.db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM op_verdicts WHERE client_id = ANY($1::text[])',
+    [clients],
+  );
   c.checked = total.rows[0]?.n ?? 0;
   for (const r of rows) c.problems.push(`client ${r.client_id} op ${r.op_id} has ${r.n} verdicts`);
   return c;

@@ -14,11 +14,7 @@ const int = (name: string, min: number, max: number) => (v: string) => {
 
 const program = new Command('npm start --')
   .description(
-    'VHD background sync, end to end: our server (PGlite, dev auth, dev media store), the PowerSync test double,\n' +
-      'and technicians’ phones (child processes running the real engine on @powersync/node behind emulated\n' +
-      'links) through a shift on a simulated clock — edits, photos, lost signal, the app in the background, the\n' +
-      'OS running the background task (iOS / Android rules), kills — then a consistency check of Postgres, the\n' +
-      'media store and every phone. Exits non-zero if anything was lost or doubled.',
+    'VHD background sync, end to end: our server (PGlite, dev auth, dev media store), the PowerSync test double, and technicians’ phones (child processes running the real engine on @powersync/node behind emulated links) through a shift on a simulated clock — edits, photos, lost signal, the app in the background, the OS running the background task (iOS / Android rules), kills — then a consistency check of Postgres, the media store and every phone. Exits non-zero if anything was lost or doubled.',
   )
   .option('--technicians <n>', 'phones in the field', int('--technicians', 1, 12), 3)
   .option('--photos <n>', 'photos per technician (two per job)', int('--photos', 0, 40), 6)

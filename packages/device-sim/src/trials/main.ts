@@ -16,14 +16,11 @@ const int = (name: string, min: number) => (v: string) => {
 
 const program = new Command('trials')
   .description(
-    'Crash/fault trials: a simulated phone (a real child process running the engine) writes rows and takes\n' +
-      'photos while runs are killed (at random instants and at the named kill points) and the backend fails\n' +
-      '(5xx, 429, black holes, resets, lost answers, token expiry); then recovery runs until quiet, and the\n' +
-      'invariants are checked. Trial i uses seed S+i: replay one with --runs 1 --seed <its seed>.',
+    'Crash/fault trials: a simulated phone (a real child process running the engine) writes rows and takes photos while runs are killed (at random instants and at the named kill points) and the backend fails (5xx, 429, black holes, resets, lost answers, token expiry); then recovery runs until quiet, and the invariants are checked. Trial i uses seed S+i: replay one with --runs 1 --seed <its seed>.',
   )
   .option('--runs <n>', 'number of trials', int('--runs', 1), 20)
   .option('--seed <n>', 'seed of the first trial (default: random)', int('--seed', 0))
-  .option('--concurrency <n>', 'trials at once', int('--concurrency', 1), 2)
+  .option('--concurrency <n>', 'trials at once', int('--concurrency', 1), 3)
   .option('--verbose', 'print each step of each trial')
   .addOption(
     new Option(

@@ -10,7 +10,7 @@ import { runTrial, type TrialResult } from './runTrial';
 export interface TrialsOptions {
   runs: number;
   seed: number;
-  /** Trials in flight at once (default 2). */
+  /** Trials in flight at once (default 3). */
   concurrency?: number;
   broken?: BrokenEngine;
   /** Stop starting trials after the first failure. */
@@ -53,7 +53,7 @@ export async function runTrials(options: TrialsOptions): Promise<TrialsSummary> 
         options.onResult?.(result, results.length);
       }
     };
-    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 2) }, worker));
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 3) }, worker));
   } finally {
     await backend.close();
   }
