@@ -97,7 +97,8 @@ async function testDatabase(backend: TestBackend): Promise<{ db: Db; drop(): Pro
   return { db, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
 }
 
-function freePort(): Promise<number> {
+/** A loopback port that was free a moment ago (for a server that must know its URL before listening). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

@@ -2,11 +2,11 @@
 // auth, dev media store) with the PowerSync test double as its POWERSYNC_URL, replication from
 // Postgres into the double, and one gateway per device (its view of the backend, with faults).
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPowerSyncDouble, type PowerSyncDouble } from '@vhd/powersync-double';
 import { buildApp, type Config, createDb, type Db, loadConfig, migrate, pgliteDriver } from '@vhd/server';
+import { freePort } from '@vhd/server/testing';
 import type { FastifyInstance } from 'fastify';
 import { DeviceGateway } from './deviceGateway';
 import { Office } from './office';
@@ -142,15 +142,4 @@ async function memoryDb(): Promise<Db> {
   const db = createDb(await pgliteDriver('memory'));
   await migrate(db);
   return db;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
