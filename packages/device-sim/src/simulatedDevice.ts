@@ -211,6 +211,9 @@ export class SimulatedDevice {
   /** Runs in flight in the current process, by child seq. */
   private readonly activeRuns = new Map<number, { record: RunRecord; end: () => void; realStart: number }>();
   private suspendTimer: (() => void) | undefined;
+  /** Commands sent and not yet answered. */
+  private inFlight = 0;
+  private readonly settledWaiters: Array<() => void> = [];
   private readonly unsubscribe: () => void;
 
   private constructor(
@@ -276,8 +279,6 @@ export class SimulatedDevice {
     if (this.activeRuns.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.settledWaiters.push(resolve));
   }
-
-  private readonly settledWaiters: Array<() => void> = [];
 
   private notifySettled(): void {
     if (this.activeRuns.size > 0) return;
@@ -449,8 +450,6 @@ export class SimulatedDevice {
     this.suspendTimer?.();
     this.suspendTimer = undefined;
   }
-
-  private inFlight = 0;
 
   /** Sends one command, counting it as activity; launches the process if it is not running. */
   private async command<T>(

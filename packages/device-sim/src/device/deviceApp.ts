@@ -69,6 +69,8 @@ export class DeviceApp {
   private runSeq = 0;
   private readonly runs = new Set<Promise<RunReport>>();
   private armed: { point: KillPoint; nth: number; seen: number } | undefined;
+  /** Uploads that passed half their bytes (midPhotoUpload counts each file once). */
+  private readonly halfSent = new Set<string>();
 
   private constructor(
     private readonly config: DeviceChildConfig,
@@ -265,7 +267,6 @@ export class DeviceApp {
     }
     if (++armed.seen === armed.nth) this.host.kill(point);
   }
-  private readonly halfSent = new Set<string>();
 
   async status(): Promise<DeviceStatus> {
     const status = this.powersync.currentStatus;
