@@ -13,7 +13,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { RunReport, RunTrigger, SyncSettings } from '@vhd/background-sync';
+import type { RunReport, RunTrigger, SyncOverview, SyncSettings } from '@vhd/background-sync';
 import type { LogLevel } from '@vhd/background-sync/node';
 import type { Activity } from './activity';
 import type { DeviceGateway } from './backend/deviceGateway';
@@ -578,6 +578,11 @@ export class SimulatedDevice {
 
   async status(): Promise<DeviceStatus> {
     return this.command<DeviceStatus>({ type: 'status' }, this.appOpen ? 'active' : 'background');
+  }
+
+  /** What the app's Sync screen shows (the engine's getSyncOverview()). */
+  async overview(): Promise<SyncOverview> {
+    return this.command<SyncOverview>({ type: 'overview' }, this.appOpen ? 'active' : 'background');
   }
 
   /** Local state for the consistency check (launches the app in the background if needed). */

@@ -23,6 +23,7 @@ import {
   type RunTrigger,
   SYNCED_TABLES,
   type SyncDatabase,
+  type SyncOverview,
   type UploadFilePort,
 } from '@vhd/background-sync';
 import { consoleLogger, createNodePorts, type NodePorts, nodeUploadFile } from '@vhd/background-sync/node';
@@ -285,6 +286,10 @@ export class DeviceApp {
       activeRunId: this.sync.activeRunId,
       rows,
     };
+  }
+
+  overview(): Promise<SyncOverview> {
+    return this.sync.getSyncOverview();
   }
 
   async snapshot(): Promise<DeviceSnapshot> {

@@ -46,6 +46,8 @@ async function handle(command: DeviceCommand): Promise<unknown> {
       return null;
     case 'status':
       return app.status();
+    case 'overview':
+      return app.overview();
     case 'snapshot':
       return app.snapshot();
     case 'shutdown':

@@ -85,6 +85,8 @@ export type DeviceCommand =
   /** Arms a kill point (SIGKILL the nth time it is reached); point null disarms. */
   | { type: 'armKill'; point: KillPoint | null; nth: number }
   | { type: 'status' }
+  /** The engine's getSyncOverview() (what the Sync screen shows). */
+  | { type: 'overview' }
   | { type: 'snapshot' }
   | { type: 'shutdown' };
 
