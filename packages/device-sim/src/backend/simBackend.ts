@@ -7,7 +7,6 @@ import { join } from 'node:path';
 import { createPowerSyncDouble, type PowerSyncDouble } from '@vhd/powersync-double';
 import { buildApp, type Config, createDb, type Db, loadConfig, migrate, pgliteDriver } from '@vhd/server';
 import { freePort } from '@vhd/server/testing';
-import type { FastifyInstance } from 'fastify';
 import { DeviceGateway } from './deviceGateway';
 import { Office } from './office';
 import { Replicator } from './replicator';
@@ -22,7 +21,8 @@ export interface SimBackendOptions {
   replicateEveryMs?: number;
 }
 
-type DevMediaStore = NonNullable<FastifyInstance['devMediaStore']>;
+type ServerApp = Awaited<ReturnType<typeof buildApp>>;
+type DevMediaStore = NonNullable<ServerApp['devMediaStore']>;
 
 export class SimBackend {
   private readonly orgs = new Set<string>();
@@ -30,7 +30,7 @@ export class SimBackend {
   private readonly ticker: NodeJS.Timeout;
 
   private constructor(
-    readonly app: FastifyInstance,
+    readonly app: ServerApp,
     readonly double: PowerSyncDouble,
     readonly replicator: Replicator,
     readonly url: string,
@@ -55,7 +55,7 @@ export class SimBackend {
       jwksUrl: `${url}/.well-known/jwks.json`,
       audience: probe.powersyncJwtAudience,
     });
-    let app: FastifyInstance | undefined;
+    let app: ServerApp | undefined;
     try {
       const config = loadConfig({
         DATA_DIR: dataDir,
