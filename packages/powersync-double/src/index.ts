@@ -4,5 +4,7 @@ export type { Op, Row } from './opLog';
 export * from './powerSyncDouble';
 export type * from './protocol';
 export { DEFAULT_PRIORITY } from './protocol';
+export { DEFAULT_REPLICATION_LAG, type ReplicationLag } from './replicationLag';
 export type { StreamInfo } from './streamSession';
 export * from './testIssuer';
+export { serviceTimestamptz } from './timestamptz';

@@ -1,6 +1,7 @@
 // The double's bucket storage: one append-only op log per bucket, like the real service's before
 // compaction. Op ids are global and increasing; a bucket's checksum covers every op it holds, so a
-// client resuming from `after` still checks its whole bucket against the full checksum.
+// client resuming from `after` still checks its whole bucket against the full checksum. Reads take an
+// `upTo` op id: streams see only what replication has reached (see replicationLag.ts).
 import { addChecksums, opChecksum } from './checksum';
 import type { OplogEntryLine, OpType } from './protocol';
 
@@ -13,6 +14,8 @@ export interface Op {
   id: string;
   data: string | null;
   checksum: number;
+  /** The bucket's checksum after this op (so a state at any op id is one lookup). */
+  bucketChecksum: number;
 }
 
 export interface BucketState {
@@ -24,7 +27,6 @@ export interface BucketState {
 
 interface Bucket {
   ops: Op[];
-  checksum: number;
   rows: Map<string, Row>;
 }
 
@@ -54,23 +56,18 @@ export class OpLog {
     return this.append(bucket, 'REMOVE', table, id, null);
   }
 
-  state(bucketName: string): BucketState {
-    const bucket = this.buckets.get(bucketName);
-    if (!bucket) return { checksum: 0, count: 0, lastOpId: 0 };
-    return { checksum: bucket.checksum, count: bucket.ops.length, lastOpId: bucket.ops.at(-1)?.opId ?? 0 };
+  /** The bucket as of op id `upTo` (default: all of it). */
+  state(bucketName: string, upTo = Number.POSITIVE_INFINITY): BucketState {
+    const ops = this.buckets.get(bucketName)?.ops ?? [];
+    const count = countUpTo(ops, upTo);
+    const last = ops[count - 1];
+    return { checksum: last?.bucketChecksum ?? 0, count, lastOpId: last?.opId ?? 0 };
   }
 
-  /** Ops with op id > `after`, oldest first. */
-  opsAfter(bucketName: string, after: number): Op[] {
+  /** Ops with `after` < op id ≤ `upTo`, oldest first. */
+  opsAfter(bucketName: string, after: number, upTo = Number.POSITIVE_INFINITY): Op[] {
     const ops = this.buckets.get(bucketName)?.ops ?? [];
-    let lo = 0;
-    let hi = ops.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((ops[mid] as Op).opId <= after) lo = mid + 1;
-      else hi = mid;
-    }
-    return ops.slice(lo);
+    return ops.slice(countUpTo(ops, after), countUpTo(ops, upTo));
   }
 
   /** Current rows of a bucket (optionally of one table). */
@@ -84,7 +81,7 @@ export class OpLog {
   private bucket(name: string): Bucket {
     let bucket = this.buckets.get(name);
     if (!bucket) {
-      bucket = { ops: [], checksum: 0, rows: new Map() };
+      bucket = { ops: [], rows: new Map() };
       this.buckets.set(name, bucket);
     }
     return bucket;
@@ -92,11 +89,24 @@ export class OpLog {
 
   private append(bucket: Bucket, type: OpType, table: string, id: string, data: string | null): Op {
     const opId = ++this.head;
-    const op: Op = { opId, op: type, table, id, data, checksum: opChecksum([opId, type, table, id, data]) };
+    const checksum = opChecksum([opId, type, table, id, data]);
+    const bucketChecksum = addChecksums(bucket.ops.at(-1)?.bucketChecksum ?? 0, checksum);
+    const op: Op = { opId, op: type, table, id, data, checksum, bucketChecksum };
     bucket.ops.push(op);
-    bucket.checksum = addChecksums(bucket.checksum, op.checksum);
     return op;
   }
+}
+
+/** How many of `ops` (ascending op ids) have op id ≤ `opId`. */
+function countUpTo(ops: Op[], opId: number): number {
+  let lo = 0;
+  let hi = ops.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ops[mid] as Op).opId <= opId) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function toLine(op: Op): OplogEntryLine {

@@ -1,12 +1,14 @@
 // TEST DOUBLE of the PowerSync service — for tests, the simulator and the demo only; never used in
 // production (production points at PowerSync Cloud or a self-hosted service by configuration).
 // It speaks the HTTP sync protocol the PowerSync client uses (notes/powersync-client-facts.md):
-// `POST /sync/stream` (NDJSON lines) and `GET /write-checkpoint2.json`, verifies tokens against a
-// JWKS URL, and serves one bucket per organization holding that organization's rows of every table.
+// `POST /sync/stream` (NDJSON lines, gzip when asked) and `GET /write-checkpoint2.json`, verifies
+// tokens against a JWKS URL, and serves one bucket per organization holding that organization's rows
+// of every table. Changes reach streams after a replication lag, like the service's.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OpLog, type Row } from './opLog';
 import type { BucketRequest } from './protocol';
+import { DEFAULT_REPLICATION_LAG, type ReplicationLag, ReplicationQueue } from './replicationLag';
 import { type StreamInfo, StreamSession } from './streamSession';
 import { createTokenVerifier, TokenRejected, type VerifiedToken } from './tokenVerifier';
 
@@ -23,18 +25,26 @@ export interface PowerSyncDoubleOptions {
   keepAliveMs?: number;
   /** Ops per `data` line. Default 1,000. */
   maxOpsPerLine?: number;
+  /** Delay before a change reaches the streams. Default 50–150 ms, like the real service on loopback. */
+  replicationLagMs?: ReplicationLag;
+  /** Source of the lag draws in [0, 1) (seed it for repeatable runs). Default Math.random. */
+  random?: () => number;
+  /** The sync config's version, the prefix of bucket names (`1#org_data[…]`). Default 1. */
+  syncConfigVersion?: number;
 }
 
 /** Faults the double can be told to act out; `setBehaviour` merges a partial update. */
 export interface DoubleBehaviour {
   /** Open and new streams stop sending anything (lines, keep-alives) yet stay open: a hung service. */
   stall: boolean;
-  /** Each new stream goes silent after sending this many lines (the first is `token_expires_in`). */
+  /** Each new stream goes silent after sending this many lines (the first is the checkpoint). */
   stallAfterLines: number | undefined;
   /** The next N requests carrying a token get 401, valid or not. */
   rejectNextTokens: number;
   /** Answer `POST /sync/stream` with this HTTP status instead of a stream (e.g. 503). */
   failStreamsWith: number | undefined;
+  /** Delay before a change (rows, write checkpoints) reaches the streams; 0 for none. */
+  replicationLagMs: ReplicationLag;
 }
 
 export type DoubleEvent =
@@ -43,7 +53,13 @@ export type DoubleEvent =
   | { type: 'stream_stalled'; at: number; stream: StreamInfo }
   | { type: 'stream_refused'; at: number; status: number }
   | { type: 'unauthorized'; at: number; path: string; reason: string }
-  | { type: 'write_checkpoint'; at: number; sub: string; clientId: string; writeCheckpoint: string };
+  | {
+      type: 'write_checkpoint';
+      at: number;
+      sub: string;
+      clientId: string | undefined;
+      writeCheckpoint: string;
+    };
 
 export interface DoubleStats {
   streamsOpened: number;
@@ -65,8 +81,10 @@ export interface PowerSyncDouble {
   deleteRow(orgId: string, table: string, id: string): string | undefined;
   /** The organization's current rows (of one table, if given). */
   rows(orgId: string, table?: string): Row[];
-  /** Full checksum and op count of an organization's bucket, as the next checkpoint will state them. */
+  /** Full checksum and op count of an organization's bucket, as checkpoints state them once replicated. */
   bucketState(orgId: string): { checksum: number; count: number; lastOpId: number };
+  /** Resolves once every change made so far has reached the streams (replication caught up). */
+  replicated(): Promise<void>;
   readonly behaviour: Readonly<DoubleBehaviour>;
   setBehaviour(update: Partial<DoubleBehaviour>): void;
   /** Every stream ever opened, oldest first (live objects: they update as streams progress and close). */
@@ -93,16 +111,22 @@ export interface PowerSyncDouble {
 const BUCKET_DEFINITION = 'org_data';
 const MAX_BODY_BYTES = 1024 * 1024;
 
-/** `org_data["<org id>"]`: how the service names a bucket of definition `org_data` with one parameter. */
-export function orgBucketName(orgId: string): string {
-  return `${BUCKET_DEFINITION}${JSON.stringify([orgId])}`;
+/**
+ * `1#org_data["<org id>"]`: how the service names a bucket of definition `org_data` with one
+ * parameter, prefixed by the sync config's version.
+ */
+export function orgBucketName(orgId: string, syncConfigVersion = 1): string {
+  return `${syncConfigVersion}#${BUCKET_DEFINITION}${JSON.stringify([orgId])}`;
 }
 
 export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Promise<PowerSyncDouble> {
   const verify = createTokenVerifier(options);
   const keepAliveMs = options.keepAliveMs ?? 20_000;
   const maxOpsPerLine = options.maxOpsPerLine ?? 1_000;
+  const bucketName = (orgId: string) => orgBucketName(orgId, options.syncConfigVersion ?? 1);
   const log = new OpLog();
+  // What the streams see: ops up to this id, and the write checkpoints replication has reached.
+  let replicatedHead = 0;
   const sessions = new Set<StreamSession>();
   const streams: StreamInfo[] = [];
   const events: DoubleEvent[] = [];
@@ -116,13 +140,17 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
     stallAfterLines: undefined,
     rejectNextTokens: 0,
     failStreamsWith: undefined,
+    replicationLagMs: options.replicationLagMs ?? DEFAULT_REPLICATION_LAG,
   };
+  const replication = new ReplicationQueue(() => behaviour.replicationLagMs, options.random ?? Math.random);
+  const replicatedWaiters: Array<() => void> = [];
 
   const emit = (e: DoubleEvent) => {
     events.push(e);
     for (const l of [...listeners]) l(e);
   };
-  const wcKey = (sub: string, clientId: string) => `${sub}\u0000${clientId}`;
+  // The service keys write checkpoints by user and client id; a request without client_id gets one too.
+  const wcKey = (sub: string, clientId: string | undefined) => `${sub}\u0000${clientId ?? ''}`;
 
   // Changes made in one tick reach each open stream as one checkpoint round.
   const dirty = new Set<StreamSession>();
@@ -190,14 +218,19 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
       clientId: typeof b.client_id === 'string' ? b.client_id : undefined,
       requestBuckets: parseBucketRequests(b.buckets),
       // Mirrors a sync rule `SELECT request.jwt() ->> 'org_id'`: no organization, no bucket.
-      buckets: token.orgId === undefined ? [] : [orgBucketName(token.orgId)],
+      buckets: token.orgId === undefined ? [] : [bucketName(token.orgId)],
       openedAt: Date.now(),
       stalled: false,
       linesSent: 0,
       checkpointsSent: 0,
       opsSent: 0,
+      gzip: acceptsGzip(req),
     };
-    res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' });
+    res.writeHead(200, {
+      'content-type': 'application/x-ndjson',
+      'cache-control': 'no-store',
+      ...(info.gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
     res.flushHeaders();
     req.socket.setNoDelay(true);
     const session = new StreamSession({
@@ -207,8 +240,9 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
       exp: token.exp,
       keepAliveMs,
       maxOpsPerLine,
-      writeCheckpoint: () =>
-        info.clientId === undefined ? undefined : writeCheckpoints.get(wcKey(info.sub, info.clientId)),
+      replicatedHead: () => replicatedHead,
+      streams: [{ name: BUCKET_DEFINITION, is_default: true, errors: [] }],
+      writeCheckpoint: () => writeCheckpoints.get(wcKey(info.sub, info.clientId)),
       shouldStall: (i) =>
         behaviour.stall ||
         (behaviour.stallAfterLines !== undefined && i.linesSent >= behaviour.stallAfterLines),
@@ -229,18 +263,48 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
     await readJson(req);
     const token = await authenticate(req, res, url.pathname);
     if (!token) return;
-    const clientId = url.searchParams.get('client_id');
-    if (!clientId) {
-      return sendJson(res, 400, {
-        error: { code: 'PSYNC_S2001', status: 400, description: 'client_id is required' },
-      });
-    }
+    const clientId = url.searchParams.get('client_id') || undefined;
     const writeCheckpoint = String(++writeCheckpointCounter);
-    writeCheckpoints.set(wcKey(token.sub, clientId), writeCheckpoint);
     emit({ type: 'write_checkpoint', at: Date.now(), sub: token.sub, clientId, writeCheckpoint });
     sendJson(res, 200, { data: { write_checkpoint: writeCheckpoint } });
-    // The double applies changes without replication lag, so the checkpoint is reached at once.
-    scheduleSync((i) => i.sub === token.sub && i.clientId === clientId);
+    // Like the service: the checkpoint reaches the stream once replication passes everything written
+    // before it was asked for.
+    replicate(() => {
+      writeCheckpoints.set(wcKey(token.sub, clientId), writeCheckpoint);
+      scheduleSync((i) => i.sub === token.sub && i.clientId === clientId);
+    });
+  }
+
+  /** Queues a change behind the replication lag; wakes `replicated()` waiters when the queue drains. */
+  function replicate(apply: () => void): void {
+    replication.push(() => {
+      apply();
+      if (replication.pending === 0) for (const w of replicatedWaiters.splice(0)) w();
+    });
+  }
+
+  // Changes made in one tick replicate together, like one source transaction.
+  let tickOps: { head: number; orgs: Set<string>; applied: boolean } | undefined;
+  const applyOps = (entry: { head: number; orgs: Set<string>; applied: boolean }) => {
+    entry.applied = true;
+    replicatedHead = Math.max(replicatedHead, entry.head);
+    scheduleSync((i) => i.orgId !== undefined && entry.orgs.has(i.orgId));
+  };
+  /** Makes ops appended so far visible to the streams of `orgId` after the lag. */
+  function replicateOps(orgId: string): void {
+    if (tickOps) {
+      tickOps.head = log.headOpId;
+      tickOps.orgs.add(orgId);
+      // Without lag the tick's first change was applied at once: so is this one.
+      if (tickOps.applied) applyOps(tickOps);
+      return;
+    }
+    const entry = { head: log.headOpId, orgs: new Set([orgId]), applied: false };
+    tickOps = entry;
+    setImmediate(() => {
+      if (tickOps === entry) tickOps = undefined;
+    });
+    replicate(() => applyOps(entry));
   }
 
   const server = createServer((req, res) => {
@@ -272,8 +336,8 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
 
   const putRows = (orgId: string, table: string, rows: Row[]): string[] => {
     for (const row of rows) checkRow(table, row);
-    const ids = rows.map((row) => String(log.put(orgBucketName(orgId), table, row).opId));
-    scheduleSync((i) => i.orgId === orgId);
+    const ids = rows.map((row) => String(log.put(bucketName(orgId), table, row).opId));
+    replicateOps(orgId);
     return ids;
   };
 
@@ -301,17 +365,21 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
 
   return {
     url: `http://${host}:${address.port}`,
-    bucketName: orgBucketName,
+    bucketName,
     putRow: (orgId, table, row) => putRows(orgId, table, [row])[0] as string,
     putRows,
     deleteRow(orgId, table, id) {
-      const op = log.remove(orgBucketName(orgId), table, id);
+      const op = log.remove(bucketName(orgId), table, id);
       if (!op) return undefined;
-      scheduleSync((i) => i.orgId === orgId);
+      replicateOps(orgId);
       return String(op.opId);
     },
-    rows: (orgId, table) => log.rows(orgBucketName(orgId), table),
-    bucketState: (orgId) => log.state(orgBucketName(orgId)),
+    rows: (orgId, table) => log.rows(bucketName(orgId), table),
+    bucketState: (orgId) => log.state(bucketName(orgId)),
+    replicated: () =>
+      replication.pending === 0
+        ? Promise.resolve()
+        : new Promise((resolve) => replicatedWaiters.push(resolve)),
     behaviour,
     setBehaviour(update) {
       Object.assign(behaviour, update);
@@ -329,6 +397,8 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
       for (const s of [...sessions]) s.end();
     },
     async close() {
+      replication.close();
+      for (const w of replicatedWaiters.splice(0)) w();
       for (const s of [...sessions]) s.destroy();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
@@ -366,6 +436,11 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+function acceptsGzip(req: IncomingMessage): boolean {
+  const accept = req.headers['accept-encoding'];
+  return typeof accept === 'string' && /\bgzip\b(?!;q=0(\.0*)?\b)/.test(accept);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

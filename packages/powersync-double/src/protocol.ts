@@ -17,10 +17,26 @@ export interface BucketChecksumLine {
   checksum: number;
   count: number;
   priority: number;
+  /** Why the client has this bucket: `{ default: i }` — the i-th entry of the checkpoint's `streams`. */
+  subscriptions: Array<{ default: number }>;
+}
+
+/** A sync-config definition as the service lists it in a checkpoint (bucket definitions are default streams). */
+export interface StreamDescription {
+  name: string;
+  is_default: boolean;
+  errors: unknown[];
 }
 
 export type SyncLine =
-  | { checkpoint: { last_op_id: string; write_checkpoint?: string; buckets: BucketChecksumLine[] } }
+  | {
+      checkpoint: {
+        last_op_id: string;
+        write_checkpoint?: string;
+        buckets: BucketChecksumLine[];
+        streams: StreamDescription[];
+      };
+    }
   | {
       checkpoint_diff: {
         last_op_id: string;

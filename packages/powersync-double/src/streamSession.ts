@@ -1,9 +1,21 @@
-// One open `POST /sync/stream` response: sends a checkpoint, the ops the client lacks and
-// `checkpoint_complete`, then stays open and sends a `checkpoint_diff` round whenever its buckets or
-// its write checkpoint change, with `token_expires_in` keep-alives until the token expires.
+// One open `POST /sync/stream` response, shaped like the service's: it opens with a checkpoint (no
+// leading keep-alive), the ops the client lacks and `checkpoint_complete`, then stays open and sends
+// a `checkpoint_diff` round whenever its replicated buckets or its write checkpoint change, with
+// `token_expires_in` keep-alives, a warning in the token's last 20 s, and `token_expires_in: 0`
+// followed by the end of the stream at expiry. Gzip-encoded when the client accepts it.
 import type { ServerResponse } from 'node:http';
+import { createGzip, type Gzip } from 'node:zlib';
 import { type BucketState, type OpLog, toLine } from './opLog';
-import { type BucketChecksumLine, type BucketRequest, DEFAULT_PRIORITY, type SyncLine } from './protocol';
+import {
+  type BucketChecksumLine,
+  type BucketRequest,
+  DEFAULT_PRIORITY,
+  type StreamDescription,
+  type SyncLine,
+} from './protocol';
+
+/** The service warns this long before the token expires (then sends 0 and ends the stream). */
+const EXPIRY_WARNING_MS = 20_000;
 
 export interface StreamInfo {
   id: number;
@@ -23,6 +35,8 @@ export interface StreamInfo {
   linesSent: number;
   checkpointsSent: number;
   opsSent: number;
+  /** Whether the stream is gzip-encoded (the client sent `accept-encoding: gzip`). */
+  gzip: boolean;
 }
 
 export interface StreamSessionDeps {
@@ -33,6 +47,10 @@ export interface StreamSessionDeps {
   exp: number;
   keepAliveMs: number;
   maxOpsPerLine: number;
+  /** The newest op id replication has reached: the stream sends nothing newer. */
+  replicatedHead(): number;
+  /** The sync config's definitions, as the checkpoint's `streams`; each bucket's `subscriptions` points into it. */
+  streams: StreamDescription[];
   writeCheckpoint(): string | undefined;
   /** Whether the next line must not be sent (the double is told to hang). */
   shouldStall(info: StreamInfo): boolean;
@@ -46,8 +64,14 @@ export class StreamSession {
   private sentWriteCheckpoint: string | undefined;
   private readonly timers: NodeJS.Timeout[] = [];
   private endedByServer = false;
+  private ending = false;
+  private readonly gzip: Gzip | undefined;
 
   constructor(private readonly deps: StreamSessionDeps) {
+    if (deps.info.gzip) {
+      this.gzip = createGzip();
+      this.gzip.pipe(deps.res);
+    }
     const requested = new Map(deps.info.requestBuckets.map((b) => [b.name, b.after]));
     for (const bucket of deps.info.buckets) {
       const after = Number(requested.get(bucket) ?? 0);
@@ -66,39 +90,56 @@ export class StreamSession {
 
   start(): void {
     const { keepAliveMs, exp } = this.deps;
-    if (!this.write({ token_expires_in: this.secondsLeft() })) return;
     this.sync();
     const keepAlive = setInterval(() => this.write({ token_expires_in: this.secondsLeft() }), keepAliveMs);
+    const untilExpiry = exp * 1000 - Date.now();
+    const timers = [keepAlive];
+    if (untilExpiry > EXPIRY_WARNING_MS)
+      timers.push(
+        setTimeout(
+          () => this.write({ token_expires_in: this.secondsLeft() }),
+          untilExpiry - EXPIRY_WARNING_MS,
+        ),
+      );
     // Like the service: at expiry say so (0 makes the client reconnect with fresh credentials) and end.
-    const expiry = setTimeout(
-      () => {
-        this.write({ token_expires_in: 0 });
-        this.end();
-      },
-      Math.min(2 ** 31 - 1, Math.max(0, exp * 1000 - Date.now())),
+    timers.push(
+      setTimeout(
+        () => {
+          this.write({ token_expires_in: 0 });
+          this.end();
+        },
+        Math.min(2 ** 31 - 1, Math.max(0, untilExpiry)),
+      ),
     );
-    keepAlive.unref();
-    expiry.unref();
-    this.timers.push(keepAlive, expiry);
+    for (const t of timers) t.unref();
+    this.timers.push(...timers);
   }
 
   /** Sends what changed since the last checkpoint round (everything on the first call). */
   sync(): void {
     if (!this.open || this.deps.info.stalled) return;
     const { log, info } = this.deps;
-    const states = new Map(info.buckets.map((b) => [b, log.state(b)]));
+    const head = this.deps.replicatedHead();
+    const states = new Map(info.buckets.map((b) => [b, log.state(b, head)]));
     const writeCheckpoint = this.deps.writeCheckpoint();
-    const lastOpId = String(log.headOpId);
+    const lastOpId = String(head);
     const toChecksum = (bucket: string, s: BucketState): BucketChecksumLine => ({
       bucket,
       checksum: s.checksum,
       count: s.count,
       priority: DEFAULT_PRIORITY,
+      subscriptions: [{ default: 0 }],
     });
 
     if (!this.sentStates) {
       const buckets = [...states].map(([b, s]) => toChecksum(b, s));
-      if (!this.write({ checkpoint: { last_op_id: lastOpId, ...wc(writeCheckpoint), buckets } })) return;
+      const checkpoint = {
+        last_op_id: lastOpId,
+        ...wc(writeCheckpoint),
+        buckets,
+        streams: this.deps.streams,
+      };
+      if (!this.write({ checkpoint })) return;
     } else {
       const previous = this.sentStates;
       const updated = [...states].filter(([b, s]) => previous.get(b)?.lastOpId !== s.lastOpId);
@@ -118,7 +159,7 @@ export class StreamSession {
     for (const [bucket, state] of states) {
       const after = this.positions.get(bucket) ?? 0;
       if (state.lastOpId <= after) continue;
-      const ops = log.opsAfter(bucket, after);
+      const ops = log.opsAfter(bucket, after, head);
       for (let i = 0; i < ops.length; i += this.deps.maxOpsPerLine) {
         const chunk = ops.slice(i, i + this.deps.maxOpsPerLine);
         const from = this.positions.get(bucket) ?? 0;
@@ -142,9 +183,10 @@ export class StreamSession {
 
   /** Ends the stream from the double's side. */
   end(): void {
-    if (!this.open) return;
+    if (!this.open || this.ending) return;
     this.endedByServer = true;
-    this.deps.res.end();
+    this.ending = true;
+    (this.gzip ?? this.deps.res).end();
   }
 
   /** Drops the connection without a clean end (used on close()). */
@@ -156,13 +198,18 @@ export class StreamSession {
 
   private write(line: SyncLine): boolean {
     const { info, res } = this.deps;
-    if (!this.open || info.stalled || res.writableEnded) return false;
+    if (!this.open || this.ending || info.stalled || res.writableEnded) return false;
     if (this.deps.shouldStall(info)) {
       info.stalled = true;
       this.deps.onStalled(info);
       return false;
     }
-    res.write(`${JSON.stringify(line)}\n`);
+    const text = `${JSON.stringify(line)}\n`;
+    if (this.gzip) {
+      this.gzip.write(text);
+      // Each line must reach the client now, not when the compressor's buffer fills.
+      this.gzip.flush();
+    } else res.write(text);
     info.linesSent++;
     return true;
   }

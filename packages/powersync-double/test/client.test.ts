@@ -48,9 +48,12 @@ describe('@powersync/node against the double', () => {
     double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl, audience: issuer.audience });
     double.putRows('org-a', 'schedules', [schedule('s1', 'Ann'), schedule('s2', 'Bob')]);
     double.putRow('org-a', 'invoices', { id: 'i1', org_id: 'org-a', schedule_id: 's1', amount_cents: 4200 });
+    await double.replicated(); // rows already on the service when the device connects
     const client = await setup();
     await client.connect();
     await client.caughtUp();
+    // The SDK asks for gzip; the double serves it (and NDJSON, which the SDK also accepts).
+    expect(double.streams[0]?.gzip).toBe(true);
     expect(await client.db.getAll('SELECT id, customer FROM schedules ORDER BY id')).toEqual([
       { id: 's1', customer: 'Ann' },
       { id: 's2', customer: 'Bob' },
@@ -85,6 +88,7 @@ describe('@powersync/node against the double', () => {
       Array.from({ length: 100 }, (_, i) => schedule(`s${i}`, `updated${i}`)),
     );
     for (let i = 100; i < 200; i++) double.deleteRow('org-a', 'schedules', `s${i}`);
+    await double.replicated();
     const client = await setup();
     await client.connect();
     await client.caughtUp();
@@ -101,6 +105,7 @@ describe('@powersync/node against the double', () => {
     double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl });
     double.putRow('org-a', 'schedules', schedule('mine', 'A'));
     double.putRow('org-b', 'schedules', schedule('theirs', 'B', 'org-b'));
+    await double.replicated();
     const client = await setup('org-a');
     await client.connect();
     await client.caughtUp();
@@ -122,6 +127,7 @@ describe('@powersync/node against the double', () => {
     try {
       double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl });
       const ops = double.putRows('org-a', 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
+      await double.replicated();
       const first = await setup('org-a', dir);
       await first.connect();
       await first.caughtUp();
@@ -129,13 +135,14 @@ describe('@powersync/node against the double', () => {
       clients.splice(clients.indexOf(first), 1);
 
       double.putRow('org-a', 'schedules', schedule('s3', 'C'));
+      await double.replicated();
       const second = await setup('org-a', dir);
       const since = new Date();
       await second.connect();
       await second.caughtUp(since);
       expect(double.streams.map((s) => s.requestBuckets)).toEqual([
         [],
-        [{ name: 'org_data["org-a"]', after: ops[1] }],
+        [{ name: double.bucketName('org-a'), after: ops[1] }],
       ]);
       expect(double.streams[1]?.opsSent).toBe(1);
       expect(await second.db.getAll('SELECT id FROM schedules ORDER BY id')).toEqual([
@@ -152,6 +159,7 @@ describe('@powersync/node against the double', () => {
     double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl });
     double.putRow('org-a', 'schedules', schedule('s1', 'A'));
     double.setBehaviour({ rejectNextTokens: 1 });
+    await double.replicated();
     const client = await setup();
     await client.connect();
     await client.caughtUp();

@@ -1,5 +1,6 @@
 // The double's wire protocol, read with a bare HTTP client: line shapes, checksums, resume,
-// organization isolation, live rounds, write checkpoints, authentication and fault behaviours.
+// organization isolation, live rounds, write checkpoints, replication lag, gzip, authentication and
+// fault behaviours. Most tests turn the lag off to read shapes; `replication lag` turns it on.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   addChecksums,
@@ -28,13 +29,24 @@ afterEach(async () => {
   await double?.close();
 });
 
-async function start() {
-  double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl, audience: issuer.audience });
+async function start(options: Partial<Parameters<typeof createPowerSyncDouble>[0]> = {}) {
+  double = await createPowerSyncDouble({
+    jwksUrl: issuer.jwksUrl,
+    audience: issuer.audience,
+    replicationLagMs: 0,
+    ...options,
+  });
   return double;
 }
 
-async function stream(token: string | undefined, body: unknown = { buckets: [], client_id: 'c1' }) {
-  const s = await openStream(double.url, token, body);
+const BUCKET_A = '1#org_data["org-a"]';
+
+async function stream(
+  token: string | undefined,
+  body: unknown = { buckets: [], client_id: 'c1' },
+  headers: Record<string, string> = {},
+) {
+  const s = await openStream(double.url, token, body, headers);
   open.push(s);
   return s;
 }
@@ -60,11 +72,21 @@ describe('sync stream', () => {
     expect(s.status).toBe(200);
     expect(s.contentType).toBe('application/x-ndjson');
     const lines = await s.until('checkpoint_complete');
-    expect(lines[0]).toEqual({ token_expires_in: expect.any(Number) });
-    const checkpoint = lines[1]?.checkpoint as { last_op_id: string; buckets: { checksum: number }[] };
+    // Like the service: the checkpoint comes first, bucket names carry the sync-config version, and
+    // the checkpoint lists the definitions as default streams.
+    const checkpoint = lines[0]?.checkpoint as { last_op_id: string; buckets: { checksum: number }[] };
     expect(checkpoint.buckets).toEqual([
-      { bucket: 'org_data["org-a"]', checksum: double.bucketState('org-a').checksum, count: 2, priority: 3 },
+      {
+        bucket: BUCKET_A,
+        checksum: double.bucketState('org-a').checksum,
+        count: 2,
+        priority: 3,
+        subscriptions: [{ default: 0 }],
+      },
     ]);
+    expect(lines[0]?.checkpoint).toMatchObject({
+      streams: [{ name: 'org_data', is_default: true, errors: [] }],
+    });
     const ops = dataOps(lines);
     expect(ops.map((o) => [o.op, o.object_type, o.object_id])).toEqual([
       ['PUT', 'schedules', 's1'],
@@ -97,7 +119,7 @@ describe('sync stream', () => {
 
     const after = ids[199] as string;
     const resumed = await (
-      await stream(token, { buckets: [{ name: 'org_data["org-a"]', after }], client_id: 'c1' })
+      await stream(token, { buckets: [{ name: BUCKET_A, after }], client_id: 'c1' })
     ).until('checkpoint_complete');
     const later = dataOps(resumed);
     expect(later.map((o) => o.op_id)).toEqual(all.slice(200).map((o) => o.op_id));
@@ -105,11 +127,11 @@ describe('sync stream', () => {
       checkpoint: { buckets: [{ checksum: sum, count: 301 }] },
     });
     expect(resumed.find((l) => 'data' in l)).toMatchObject({ data: { after } });
-    expect(double.streams.at(-1)?.requestBuckets).toEqual([{ name: 'org_data["org-a"]', after }]);
+    expect(double.streams.at(-1)?.requestBuckets).toEqual([{ name: BUCKET_A, after }]);
   });
 
   it('splits ops over data lines with has_more and next_after', async () => {
-    double = await createPowerSyncDouble({ jwksUrl: issuer.jwksUrl, maxOpsPerLine: 2 });
+    await start({ maxOpsPerLine: 2 });
     double.putRows('org-a', 'schedules', [{ id: 'a' }, { id: 'b' }, { id: 'c' }]);
     const lines = await (await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }))).until(
       'checkpoint_complete',
@@ -135,10 +157,11 @@ describe('sync stream', () => {
         last_op_id: expect.any(String),
         updated_buckets: [
           {
-            bucket: 'org_data["org-a"]',
+            bucket: BUCKET_A,
             checksum: double.bucketState('org-a').checksum,
             count: 3,
             priority: 3,
+            subscriptions: [{ default: 0 }],
           },
         ],
         removed_buckets: [],
@@ -170,11 +193,42 @@ describe('sync stream', () => {
     await expect(other.next(300)).rejects.toThrow(/no line/);
   });
 
+  it('answers write-checkpoint2 without client_id (200, like the service): streams without a client id see it', async () => {
+    await start();
+    const token = await issuer.mintToken({ sub: 'u1', orgId: 'org-a' });
+    const s = await stream(token, { buckets: [] });
+    await s.until('checkpoint_complete');
+    const res = await fetch(`${double.url}/write-checkpoint2.json`, {
+      headers: { authorization: `Token ${token}` },
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ data: { write_checkpoint: '1' } });
+    expect((await s.until('checkpoint_complete'))[0]).toMatchObject({
+      checkpoint_diff: { write_checkpoint: '1' },
+    });
+  });
+
+  it('gzips the stream when the client accepts gzip (the SDK does), plain text otherwise', async () => {
+    await start();
+    double.putRow('org-a', 'schedules', { id: 's1' });
+    const token = await issuer.mintToken({ sub: 'u1', orgId: 'org-a' });
+    const zipped = await stream(token, undefined, { 'accept-encoding': 'gzip, deflate' });
+    expect(zipped.contentEncoding).toBe('gzip');
+    expect(dataOps(await zipped.until('checkpoint_complete')).map((o) => o.object_id)).toEqual(['s1']);
+    // Each line is flushed: a live change arrives while the stream stays open.
+    double.putRow('org-a', 'schedules', { id: 's2' });
+    expect(dataOps(await zipped.until('checkpoint_complete')).map((o) => o.object_id)).toEqual(['s2']);
+    const plain = await stream(token, undefined, { 'accept-encoding': 'identity' });
+    expect(plain.contentEncoding).toBeNull();
+    expect(dataOps(await plain.until('checkpoint_complete'))).toHaveLength(2);
+    expect(double.streams.map((i) => i.gzip)).toEqual([true, false]);
+  });
+
   it('serves no bucket to a token without org_id', async () => {
     await start();
     double.putRow('org-a', 'schedules', { id: 's1' });
     const lines = await (await stream(await issuer.mintToken({ sub: 'u1' }))).until('checkpoint_complete');
-    expect(lines[1]).toMatchObject({ checkpoint: { buckets: [] } });
+    expect(lines[0]).toMatchObject({ checkpoint: { buckets: [] } });
     expect(dataOps(lines)).toEqual([]);
   });
 
@@ -187,14 +241,64 @@ describe('sync stream', () => {
     expect(keepAlive.token_expires_in).toBeLessThanOrEqual(120);
   });
 
-  it('ends a stream at token expiry with token_expires_in 0', async () => {
+  it('warns in the token’s last 20 s, then ends the stream at expiry with token_expires_in 0', async () => {
     await start();
-    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a', expiresInS: 1 }));
+    const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a', expiresInS: 21 }));
     const lines = await s.until('checkpoint_complete');
-    expect(lines[0]).toEqual({ token_expires_in: expect.any(Number) });
-    expect(await s.next(3_000)).toEqual({ token_expires_in: 0 });
+    expect(Object.keys(lines[0] ?? {})).toEqual(['checkpoint']);
+    const warning = (await s.next(3_000)) as { token_expires_in: number };
+    expect(warning.token_expires_in).toBeGreaterThan(0);
+    expect(warning.token_expires_in).toBeLessThanOrEqual(20);
+    s.close();
+
+    const short = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a', expiresInS: 1 }));
+    await short.until('checkpoint_complete');
+    expect(await short.next(3_000)).toEqual({ token_expires_in: 0 });
     await double.waitFor((e) => e.type === 'stream_close', { since: 0 });
-    expect(double.streams[0]?.closedBy).toBe('server');
+    expect(double.streams.at(-1)?.closedBy).toBe('server');
+  });
+});
+
+describe('replication lag', () => {
+  it('changes reach streams only after the lag, in order; a write checkpoint never overtakes earlier writes', async () => {
+    await start({ replicationLagMs: 150 });
+    const token = await issuer.mintToken({ sub: 'u1', orgId: 'org-a' });
+    const s = await stream(token);
+    expect((await s.until('checkpoint_complete'))[0]).toMatchObject({
+      checkpoint: { buckets: [{ count: 0 }] },
+    });
+    const putAt = Date.now();
+    double.putRow('org-a', 'schedules', { id: 's1' });
+    // The write checkpoint is asked for after the write: it must arrive with it or after it.
+    const res = await fetch(`${double.url}/write-checkpoint2.json?client_id=c1`, {
+      headers: { authorization: `Token ${token}` },
+    });
+    expect(await res.json()).toEqual({ data: { write_checkpoint: '1' } });
+    const seen: Record<string, unknown>[] = [];
+    while (!seen.some((l) => JSON.stringify(l).includes('"write_checkpoint":"1"'))) {
+      seen.push(...(await s.until('checkpoint_complete')));
+    }
+    expect(Date.now() - putAt).toBeGreaterThanOrEqual(140);
+    const wcAt = seen.findIndex((l) => JSON.stringify(l).includes('"write_checkpoint":"1"'));
+    const rowAt = seen.findIndex((l) => dataOps([l]).some((o) => o.object_id === 's1'));
+    expect(rowAt).toBeGreaterThanOrEqual(0);
+    expect(rowAt).toBeLessThan(seen.findIndex((l, i) => i >= wcAt && 'checkpoint_complete' in l));
+  });
+
+  it('a stream opened during the lag starts from what was replicated; replicated() waits for the rest', async () => {
+    await start({ replicationLagMs: { min: 100, max: 200 } });
+    double.putRow('org-a', 'schedules', { id: 's1' });
+    const first = await (await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }))).until(
+      'checkpoint_complete',
+    );
+    expect(dataOps(first)).toEqual([]);
+    await double.replicated();
+    const second = await (await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }))).until(
+      'checkpoint_complete',
+    );
+    expect(dataOps(second).map((o) => o.object_id)).toEqual(['s1']);
+    // rows() is the source side (what a replicator diffs against), not what streams have seen.
+    expect(double.rows('org-a').map((r) => r.id)).toEqual(['s1']);
   });
 });
 
@@ -250,9 +354,8 @@ describe('faults and stream events', () => {
   it('stallAfterLines leaves the stream open and silent; the client closing it is recorded', async () => {
     await start();
     double.putRow('org-a', 'schedules', { id: 's1' });
-    double.setBehaviour({ stallAfterLines: 2 });
+    double.setBehaviour({ stallAfterLines: 1 });
     const s = await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }));
-    expect(Object.keys(await s.next())).toEqual(['token_expires_in']);
     expect(Object.keys(await s.next())).toEqual(['checkpoint']);
     await double.waitFor((e) => e.type === 'stream_stalled', { since: 0 });
     double.putRow('org-a', 'schedules', { id: 's2' });

@@ -4,6 +4,7 @@ type Line = Record<string, unknown>;
 export interface RawStream {
   status: number;
   contentType: string | null;
+  contentEncoding: string | null;
   /** The next line; rejects when none arrives within `timeoutMs` or the stream ended. */
   next(timeoutMs?: number): Promise<Line>;
   /** Reads lines until one has `key` (returning it and everything before it). */
@@ -13,7 +14,12 @@ export interface RawStream {
   close(): void;
 }
 
-export async function openStream(url: string, token: string | undefined, body: unknown): Promise<RawStream> {
+export async function openStream(
+  url: string,
+  token: string | undefined,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<RawStream> {
   const abort = new AbortController();
   const res = await fetch(`${url}/sync/stream`, {
     method: 'POST',
@@ -21,6 +27,7 @@ export async function openStream(url: string, token: string | undefined, body: u
       'content-type': 'application/json',
       accept: 'application/x-ndjson',
       ...(token === undefined ? {} : { authorization: `Token ${token}` }),
+      ...headers,
     },
     body: JSON.stringify(body),
     signal: abort.signal,
@@ -78,6 +85,7 @@ export async function openStream(url: string, token: string | undefined, body: u
   return {
     status: res.status,
     contentType: res.headers.get('content-type'),
+    contentEncoding: res.headers.get('content-encoding'),
     next,
     async until(key, timeoutMs = 5_000) {
       const seen: Line[] = [];
