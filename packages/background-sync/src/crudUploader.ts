@@ -66,8 +66,18 @@ export class CrudUploader {
   private clientId: string | null = null;
   /** The server's Retry-After, honoured by every later upload of this runtime (runs and the SDK's). */
   private notBefore = 0;
+  private completedAt: number | undefined;
 
   constructor(private readonly deps: CrudUploaderDeps) {}
+
+  /**
+   * When a batch was last completed (removed from ps_crud), on the ports' clock. From then on the
+   * SDK applies no downloaded checkpoint until one covers a write checkpoint taken after that upload,
+   * so a checkpoint applied later includes our own changes as the server stored them.
+   */
+  get lastCompletedAt(): number | undefined {
+    return this.completedAt;
+  }
 
   /**
    * Uploads until ps_crud is empty or something stops it. Callers must hold the upload mutex.
@@ -259,6 +269,7 @@ export class CrudUploader {
       });
     }
     await batch.complete();
+    this.completedAt = this.deps.clock.now();
   }
 }
 

@@ -1,17 +1,22 @@
 // Step 5 of a background run (DESIGN "One background run"): let downloads catch up. The phase takes
 // a `run:<id>` hold on the SyncController (the only owner of connect/disconnect), waits until the
-// stream is connected, idle and has completed a checkpoint since the run started, and always
-// releases its hold — the controller disconnects if no one else (the foreground) holds on.
+// stream is connected, idle and has applied a checkpoint since the run started and since our last
+// upload (so "caught up" includes our own changes as the server stored them), and always releases
+// its hold — the controller disconnects if no one else (the foreground) holds on. A stream that
+// failed and whose retry would come after the window ends the wait at once.
 import { raceSignal, timeoutSignal } from './abort';
 import type { ApiClient } from './apiClient';
 import { TOKEN_PATH } from './backendConnector';
+import type { CrudUploader } from './crudUploader';
 import type { SyncStatusLike } from './database';
 import type { PhaseResult, RunContext, RunPhase, StopCause } from './runPhase';
 import { causeOfAbort } from './stopCause';
 import type { SyncController } from './syncController';
 
 export interface DownloadPhaseOptions {
-  controller: Pick<SyncController, 'hold' | 'release' | 'holds'>;
+  controller: Pick<SyncController, 'hold' | 'release' | 'holds' | 'retryDelayMs'>;
+  /** The engine's uploader: a checkpoint counts only if applied after its last completed upload. */
+  uploader: Pick<CrudUploader, 'lastCompletedAt'>;
   /** Our server: asked whether it has a PowerSync endpoint, unless `isEndpointConfigured` is given. */
   api?: Pick<ApiClient, 'get'>;
   /**
@@ -21,7 +26,10 @@ export interface DownloadPhaseOptions {
   isEndpointConfigured?: (ctx: RunContext) => boolean | Promise<boolean>;
 }
 
-/** Wiring: `createBackgroundSync({ phases: (parts) => ({ download: createDownloadPhase(parts) }) })`. */
+/**
+ * Wiring: `createBackgroundSync({ phases: (parts) => ({ download: createDownloadPhase(parts) }) })`
+ * (it takes `controller`, `uploader` and `api` from the engine's parts).
+ */
 export function createDownloadPhase(options: DownloadPhaseOptions): RunPhase {
   const { api } = options;
   let known = false;
@@ -88,24 +96,45 @@ async function runDownload(
   // Another holder (the foreground) already keeps a live stream: it delivers changes as they
   // happen, so a connected, idle, error-free stream that has synced before counts as caught up
   // even if nothing changed since the run started (else a resume or manual run would wait out its
-  // whole window for a checkpoint that never comes).
+  // whole window for a checkpoint that never comes) — unless we uploaded since that sync.
   const sharedLive = options.controller.holds.length > 0;
-  const caughtUp = (s: SyncStatusLike): boolean =>
-    s.connected &&
-    !s.dataFlowStatus.downloading &&
-    s.dataFlowStatus.downloadError === undefined &&
-    s.lastSyncedAt !== undefined &&
-    // Strictly after: lastSyncedAt has millisecond precision, a sync in the run's first
-    // millisecond may be the one before it.
-    (sharedLive || s.lastSyncedAt.getTime() > ctx.startedAt);
+  const caughtUp = (s: SyncStatusLike): boolean => {
+    if (!s.connected || s.dataFlowStatus.downloading || s.dataFlowStatus.downloadError !== undefined)
+      return false;
+    const syncedAt = s.lastSyncedAt?.getTime();
+    if (syncedAt === undefined) return false;
+    // After our last upload, the SDK applies no checkpoint until one covers a write checkpoint taken
+    // after it: a checkpoint applied later holds our own changes as the server stored them (its
+    // invoice numbers, its timestamps). Strictly after: lastSyncedAt has millisecond precision.
+    const uploadedAt = options.uploader.lastCompletedAt;
+    if (uploadedAt !== undefined && syncedAt <= uploadedAt) return false;
+    return sharedLive || syncedAt > ctx.startedAt;
+  };
+  // The SDK retries a failed stream after retryDelayMs: if that retry would come after the window,
+  // the stream is not coming back in time and waiting on is waste.
+  const windowEnd = clock.now() + windowMs;
+  let failedAt: number | undefined;
+  const beyondRetry = (s: SyncStatusLike): boolean => {
+    if (s.connected || s.dataFlowStatus.downloadError === undefined) {
+      failedAt = undefined;
+      return false;
+    }
+    failedAt ??= clock.now();
+    return failedAt + options.controller.retryDelayMs >= windowEnd;
+  };
 
   const wait = timeoutSignal(windowMs, signal);
   let matched = false;
+  let gaveUp = false;
   let atEnd: SyncStatusLike | undefined;
   try {
     await raceSignal(options.controller.hold(hold), wait.signal);
-    // waitForStatus resolves (not rejects) when its signal aborts: `matched` tells the two apart.
-    await db.waitForStatus((s) => (matched ||= caughtUp(s)), wait.signal);
+    // waitForStatus resolves (not rejects) when its signal aborts: `matched`/`gaveUp` tell them apart.
+    await db.waitForStatus((s) => {
+      matched ||= caughtUp(s);
+      gaveUp ||= !matched && beyondRetry(s);
+      return matched || gaveUp;
+    }, wait.signal);
   } catch (e) {
     if (!wait.signal.aborted) throw e;
   } finally {
@@ -121,8 +150,8 @@ async function runDownload(
   if (signal.aborted)
     return result({ ...stopped(causeOfAbort(signal.reason), reasonOf(signal.reason)), counts });
 
-  // The window ran out. If the stream reported an error, the service was not reachable or refused
-  // us (the SDK retries on its own, so we waited anyway): offline when the OS says so, else the
+  // The window ran out, or the stream failed with no retry due inside it. If the stream reported an
+  // error, the service was not reachable or refused us: offline when the OS says so, else the
   // service is unavailable. Without an error the stream was up but not done — still downloading,
   // or a service that stopped answering — which is work left: `deadline`.
   const status = atEnd ?? db.currentStatus;
@@ -132,16 +161,20 @@ async function runDownload(
       .getState()
       .then((s) => s.online)
       .catch(() => true);
+    const early = gaveUp ? ` (next retry in ${options.controller.retryDelayMs} ms, after the window)` : '';
     return result({
-      ...stopped(online ? 'server_unavailable' : 'offline', `sync stream failed: ${error.message}`),
-      counts,
+      ...stopped(online ? 'server_unavailable' : 'offline', `sync stream failed: ${error.message}${early}`),
+      counts: { ...counts, endedEarly: gaveUp ? 1 : 0 },
     });
   }
+  const uploadedAt = options.uploader.lastCompletedAt;
   const state = !status.connected
     ? 'not connected'
     : status.dataFlowStatus.downloading
       ? 'still downloading'
-      : 'no checkpoint since the run started';
+      : uploadedAt !== undefined && (status.lastSyncedAt?.getTime() ?? 0) <= uploadedAt
+        ? 'our upload has not come back yet'
+        : 'no checkpoint since the run started';
   return result({ ...stopped('deadline', `not caught up within ${windowMs} ms (${state})`), counts });
 }
 

@@ -32,6 +32,9 @@ export interface SyncControllerOptions {
   connectTimeoutMs?: number;
 }
 
+/** The SDK's default `retryDelayMs`. */
+const SDK_RETRY_DELAY_MS = 5_000;
+
 export class SyncController {
   private readonly held = new Set<string>();
   private current: ConnectionState = 'disconnected';
@@ -47,6 +50,12 @@ export class SyncController {
 
   get holds(): string[] {
     return [...this.held];
+  }
+
+  /** How long the SDK waits before it retries a failed stream (`connectOptions.retryDelayMs`, else its 5 s). */
+  get retryDelayMs(): number {
+    const v = this.options.connectOptions?.retryDelayMs;
+    return typeof v === 'number' ? v : SDK_RETRY_DELAY_MS;
   }
 
   isHeld(name: string): boolean {

@@ -31,11 +31,15 @@ export function testConnector(credentials: () => Promise<{ endpoint: string; tok
   };
 }
 
-export function testController(t: TestDatabase, connector: ReturnType<typeof testConnector>): SyncController {
+export function testController(
+  t: TestDatabase,
+  connector: ReturnType<typeof testConnector>,
+  connectOptions: Record<string, unknown> = FAST_CONNECT,
+): SyncController {
   return new SyncController({
     db: t.syncDb,
     connector,
-    connectOptions: FAST_CONNECT,
+    connectOptions,
     logger: testLogger(),
     disconnectTimeoutMs: TEST_SETTINGS.disconnectTimeoutMs,
   });

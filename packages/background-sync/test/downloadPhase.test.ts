@@ -44,7 +44,10 @@ afterEach(async () => {
   await double.close();
 });
 
-const phase = () => createDownloadPhase({ controller, isEndpointConfigured: () => endpointConfigured });
+// No uploads at this level (downloadRun.test.ts covers the run's own upload coming back).
+const noUploads = { lastCompletedAt: undefined };
+const phase = () =>
+  createDownloadPhase({ controller, uploader: noUploads, isEndpointConfigured: () => endpointConfigured });
 
 async function runPhase(options: Parameters<typeof runContext>[2] = {}): Promise<PhaseResult> {
   const ctx = runContext(t, testPorts(t.dir), options);
@@ -98,6 +101,7 @@ describe('download phase: catching up', () => {
     double.putRows(ORG, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
     double.putRow(ORG, 'invoices', { id: 'i1', org_id: ORG, amount_cents: 990, status: 'draft' });
     double.putRow('org-b', 'schedules', schedule('b1', 'Other', 'org-b'));
+    await double.replicated(); // the service has them (past its replication lag)
     const first = await runPhase();
     expect(first).toMatchObject({ status: 'done', counts: { caughtUp: 1, sharedConnection: 0 } });
     expect(await ids()).toEqual(['s1', 's2']);
@@ -111,6 +115,7 @@ describe('download phase: catching up', () => {
     double.deleteRow(ORG, 'schedules', 's1');
     double.putRow(ORG, 'schedules', schedule('s3', 'C'));
     double.putRow('org-b', 'schedules', schedule('b2', 'Other', 'org-b'));
+    await double.replicated();
     const second = await runPhase();
     expect(second).toMatchObject({ status: 'done', counts: { caughtUp: 1 } });
     expect(await ids()).toEqual(['s2', 's3']);
@@ -120,8 +125,10 @@ describe('download phase: catching up', () => {
 
   it('resumes from the stored position on the next run: the double sees `after`', async () => {
     const [, last] = double.putRows(ORG, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
+    await double.replicated();
     await runPhase();
     double.putRow(ORG, 'schedules', schedule('s3', 'C'));
+    await double.replicated();
     await runPhase();
     expect(double.streams.map((s) => s.requestBuckets)).toEqual([
       [],
@@ -133,6 +140,7 @@ describe('download phase: catching up', () => {
 
   it('after a rejected token (401) fetches credentials once more, then catches up', async () => {
     double.putRow(ORG, 'schedules', schedule('s1', 'A'));
+    await double.replicated();
     double.setBehaviour({ rejectNextTokens: 1 });
     const r = await runPhase();
     expect(r).toMatchObject({ status: 'done', counts: { caughtUp: 1 } });
@@ -145,7 +153,8 @@ describe('download phase: catching up', () => {
 describe('download phase: faults', () => {
   it('a stream that stops answering mid-download: ends within its window as `deadline`, closes the stream', async () => {
     double.putRows(ORG, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
-    double.setBehaviour({ stallAfterLines: 2 }); // token_expires_in, checkpoint, then silence
+    await double.replicated();
+    double.setBehaviour({ stallAfterLines: 1 }); // the checkpoint (the service's first line), then silence
     const windowMs = 1_000;
     const r = await runPhase({ settings: { downloadMaxWaitMs: windowMs } });
     expect(r).toMatchObject({ status: 'stopped', stopCause: 'deadline', counts: { caughtUp: 0, windowMs } });
@@ -167,6 +176,8 @@ describe('download phase: faults', () => {
       counts: { caughtUp: 0 },
     });
     expect(online.reason).toMatch(/sync stream failed/);
+    // The SDK retries every 100 ms here, inside the window: the phase waited for it.
+    expect(online.counts).toMatchObject({ endedEarly: 0 });
 
     const ports = testPorts(t.dir);
     ports.connectivity.set({ online: false });
@@ -174,6 +185,25 @@ describe('download phase: faults', () => {
     const offline = await phase().run(ctx);
     ctx.dispose();
     expect(offline).toMatchObject({ status: 'stopped', stopCause: 'offline' });
+    expect(controller.state).toBe('disconnected');
+  });
+
+  it('a failed stream whose next retry falls after the window ends the wait early (not at the window’s end)', async () => {
+    // The SDK retries a failed stream after retryDelayMs: 10 s here, past a 3 s window.
+    await controller.releaseAll();
+    controller = testController(t, connector, { retryDelayMs: 10_000, crudUploadThrottleMs: 10 });
+    double.setBehaviour({ failStreamsWith: 503 });
+    const windowMs = 3_000;
+    const r = await runPhase({ settings: { downloadMaxWaitMs: windowMs } });
+    expect(r).toMatchObject({
+      status: 'stopped',
+      stopCause: 'server_unavailable',
+      counts: { caughtUp: 0, endedEarly: 1, windowMs },
+    });
+    expect(r.reason).toMatch(/sync stream failed: .*next retry in 10000 ms/);
+    // Ended on the failure, well before the window (today's code waited all 3 s).
+    expect(r.counts?.waitedMs).toBeLessThan(windowMs - 1_000);
+    expect(double.events.filter((e) => e.type === 'stream_refused')).toHaveLength(1);
     expect(controller.state).toBe('disconnected');
   });
 
@@ -194,6 +224,7 @@ describe('download phase: faults', () => {
 describe('foreground live sync through the same controller', () => {
   it('the foreground and a run share one connection; releasing the run keeps it; the last release disconnects', async () => {
     double.putRow(ORG, 'schedules', schedule('s1', 'A'));
+    await double.replicated();
     await controller.hold('foreground');
     await t.db.waitForStatus(
       (s) => s.connected && !s.dataFlowStatus.downloading && s.lastSyncedAt !== undefined,

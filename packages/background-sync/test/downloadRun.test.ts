@@ -103,6 +103,7 @@ describe('a background run downloads', () => {
     const mark = double.events.length;
     double.putRows(org, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
     double.putRow('org_someone_else', 'schedules', schedule('x1', 'X', 'org_someone_else'));
+    await double.replicated();
     const first = await run();
     expect(first.outcome).toBe('completed');
     expect(downloadOf(first)).toMatchObject({ status: 'done', counts: { caughtUp: 1 } });
@@ -117,6 +118,7 @@ describe('a background run downloads', () => {
     const mark2 = double.events.length;
     double.deleteRow(org, 'schedules', 's1');
     double.putRow('org_someone_else', 'schedules', schedule('x2', 'X', 'org_someone_else'));
+    await double.replicated();
     const second = await run();
     expect(second.outcome).toBe('completed');
     expect(await ids()).toEqual(['s2']);
@@ -135,6 +137,7 @@ describe('a background run downloads', () => {
     // The double has no replication from Postgres: mirror the row once the server has applied it.
     start({ hooks: { afterServerApplied: () => void double.putRow(org, 'schedules', local) } });
     double.putRow(org, 'schedules', schedule('s1', 'A'));
+    await double.replicated();
     await t.db.execute(
       'INSERT INTO schedules (id, org_id, customer, status, scheduled_at) VALUES (?, ?, ?, ?, ?)',
       [id, org, local.customer, local.status, local.scheduled_at],
@@ -154,8 +157,10 @@ describe('a background run downloads', () => {
   it('resumes from the stored position on the next run (the double sees `after`), not from scratch', async () => {
     start();
     const [, last] = double.putRows(org, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
+    await double.replicated();
     await run();
     double.putRow(org, 'schedules', schedule('s3', 'C'));
+    await double.replicated();
     await run();
     const mine = double.streams.filter((s) => s.orgId === org);
     expect(mine.map((s) => s.requestBuckets)).toEqual([[], [{ name: double.bucketName(org), after: last }]]);
@@ -167,6 +172,7 @@ describe('a background run downloads', () => {
     // No endpoint probe here, so every token request is the SDK's fetchCredentials.
     start({ phase: { isEndpointConfigured: () => true } });
     double.putRow(org, 'schedules', schedule('s1', 'A'));
+    await double.replicated();
     double.setBehaviour({ rejectNextTokens: 1 });
     const unauthorized = double.stats().unauthorized;
     const tokenRequests = proxy.count('/api/powersync/token');
@@ -191,6 +197,7 @@ describe('a background run skips or stops its download', () => {
       }),
     });
     double.putRow(org, 'schedules', schedule('s1', 'A'));
+    await double.replicated();
     const opened = double.stats().streamsOpened;
     const report = await run();
     expect(downloadOf(report)).toMatchObject({ status: 'skipped', counts: { pendingChanges: 1 } });
@@ -204,7 +211,8 @@ describe('a background run skips or stops its download', () => {
     const windowMs = 1_000;
     start({ settings: { downloadMaxWaitMs: windowMs } });
     double.putRows(org, 'schedules', [schedule('s1', 'A'), schedule('s2', 'B')]);
-    double.setBehaviour({ stallAfterLines: 2 });
+    await double.replicated();
+    double.setBehaviour({ stallAfterLines: 1 });
     const mark = double.events.length;
     try {
       const report = await run();
@@ -250,6 +258,7 @@ describe('foreground live sync through the engine', () => {
   it('setAppActive holds a live stream; going to background disconnects', async () => {
     start();
     double.putRow(org, 'schedules', schedule('s1', 'A'));
+    await double.replicated();
     const mark = double.events.length;
     await engine.setAppActive(true);
     await t.db.waitForStatus(
@@ -265,6 +274,60 @@ describe('foreground live sync through the engine', () => {
     await engine.setAppActive(false);
     await streamClosed(mark);
     expect(engine.controller.state).toBe('disconnected');
+  });
+
+  it('a manual run sharing the live stream is caught up only once its own upload came back (replication lag)', async () => {
+    // Replication, as the service does it: after the server applies an upload, the organization's
+    // rows reach the double, and its streams after the double's lag (longer than this run takes).
+    const replicate = async () => {
+      const { rows } = await server.db.query<{ id: string } & Record<string, unknown>>(
+        'SELECT id::text AS id, org_id, schedule_id, number, amount_cents, status FROM invoices WHERE org_id = $1',
+        [org],
+      );
+      double.putRows(org, 'invoices', rows);
+    };
+    start({ hooks: { afterServerApplied: replicate } });
+    double.setBehaviour({ replicationLagMs: 600 });
+    try {
+      await engine.setAppActive(true);
+      await t.db.waitForStatus(
+        (s) => s.connected && !s.dataFlowStatus.downloading && s.lastSyncedAt !== undefined,
+        AbortSignal.timeout(5_000),
+      );
+      const scheduleId = randomUUID();
+      const invoiceId = randomUUID();
+      await t.db.writeTransaction(async (tx) => {
+        await tx.execute('INSERT INTO schedules (id, customer, status) VALUES (?, ?, ?)', [
+          scheduleId,
+          'A',
+          'scheduled',
+        ]);
+        await tx.execute('INSERT INTO invoices (id, schedule_id, amount_cents, status) VALUES (?, ?, ?, ?)', [
+          invoiceId,
+          scheduleId,
+          1200,
+          'draft',
+        ]);
+      });
+      const report = await engine.runBackgroundSync({ budgetMs: 20_000, trigger: 'manual' });
+      expect(report.outcome).toBe('completed');
+      expect(downloadOf(report)).toMatchObject({
+        status: 'done',
+        counts: { caughtUp: 1, sharedConnection: 1 },
+      });
+      // The server numbered the invoice; "caught up" means the phone shows that number now.
+      const { rows } = await server.db.query<{ number: number }>(
+        'SELECT number FROM invoices WHERE id = $1',
+        [invoiceId],
+      );
+      expect(rows[0]?.number).toEqual(expect.any(Number));
+      expect(await t.db.get('SELECT number FROM invoices WHERE id = ?', [invoiceId])).toEqual({
+        number: rows[0]?.number,
+      });
+    } finally {
+      double.setBehaviour({ replicationLagMs: 0 });
+      await engine.setAppActive(false);
+    }
   });
 
   it('the app turning active aborts a waiting run; the foreground keeps the one connection', async () => {

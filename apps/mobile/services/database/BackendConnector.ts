@@ -33,6 +33,7 @@ export function createSyncEngine(db: SyncDatabase, options: SyncEngineOptions): 
       photos: createPhotoPhase(options.queue),
       download: createDownloadPhase({
         controller: parts.controller,
+        uploader: parts.uploader,
         api: parts.api,
         ...(options.powerSyncUrl ? { isEndpointConfigured: () => true } : {}),
       }),

@@ -132,7 +132,11 @@ export class DeviceApp {
       ...(config.connectOptions ? { connectOptions: config.connectOptions } : {}),
       phases: (parts) => ({
         photos: createPhotoPhase(queue),
-        download: createDownloadPhase({ controller: parts.controller, api: parts.api }),
+        download: createDownloadPhase({
+          controller: parts.controller,
+          uploader: parts.uploader,
+          api: parts.api,
+        }),
       }),
       hooks: { afterServerApplied: () => app?.reached('afterServerApplied') },
     });
