@@ -26,3 +26,4 @@ export * from './settings';
 export * from './stopCause';
 export * from './syncController';
 export * from './syncOverview';
+export * from './timestamps';

@@ -12,7 +12,11 @@ interface TableSpec {
   };
 }
 
-/** Synced tables mirror Postgres (minus server-only bookkeeping); timestamps are ISO-8601 text. */
+/**
+ * Synced tables mirror Postgres (minus server-only bookkeeping). Timestamps are text: ISO as phones
+ * write them, the service's `YYYY-MM-DD HH:MM:SS.ffffffZ` once synced — compare them as instants
+ * (timestamps.ts).
+ */
 export const SYNCED_TABLES = {
   schedules: {
     columns: {

@@ -1,4 +1,5 @@
 // Schedules list (synced from the server; new ones can be created offline).
+import { byInstant, instantOf } from '@vhd/background-sync';
 import { Link, Stack, useRouter } from 'expo-router';
 import { useState } from 'react';
 import { FlatList, Pressable, Text, View } from 'react-native';
@@ -10,7 +11,10 @@ import { createSchedule, type ScheduleRow } from '../../services/database/record
 export default function SchedulesScreen() {
   const { db } = useSystem();
   const router = useRouter();
-  const schedules = useLiveQuery<ScheduleRow>('SELECT * FROM schedules ORDER BY scheduled_at DESC, id');
+  const schedules = useLiveQuery<ScheduleRow>(
+    // As instants: synced rows carry the service's spelling, local ones ISO (engine timestamps.ts).
+    `SELECT * FROM schedules ORDER BY ${byInstant('scheduled_at')} DESC, id`,
+  );
   const pending = useLiveQuery<{ n: number }>('SELECT count(*) AS n FROM ps_crud');
   const [customer, setCustomer] = useState('');
   const [address, setAddress] = useState('');
@@ -46,7 +50,10 @@ export default function SchedulesScreen() {
             <View style={[styles.section, { borderBottomWidth: 1, borderColor: '#eee' }]}>
               <Text style={styles.sectionTitle}>{item.customer ?? 'Unnamed customer'}</Text>
               <Text style={styles.muted}>
-                {item.address ?? ''} · {item.scheduled_at ? new Date(item.scheduled_at).toLocaleString() : ''}{' '}
+                {item.address ?? ''} ·{' '}
+                {item.scheduled_at
+                  ? new Date(instantOf(item.scheduled_at) ?? Number.NaN).toLocaleString()
+                  : ''}{' '}
                 · {item.status ?? ''}
               </Text>
             </View>

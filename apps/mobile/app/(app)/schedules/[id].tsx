@@ -1,6 +1,7 @@
 // One schedule: status, invoices, and before/after photos. A captured photo is handed to the
 // photo queue (moved into the documents directory, row + queue item in one transaction); the
 // background sync uploads it.
+import { byInstant, instantOf } from '@vhd/background-sync';
 import * as ImagePicker from 'expo-image-picker';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { useState } from 'react';
@@ -30,7 +31,7 @@ export default function ScheduleScreen() {
   const photos = useLiveQuery<PhotoRow>(
     `SELECT p.id, p.kind, p.taken_at, p.cloudinary_url, a.local_path, a.state, a.last_error
        FROM photos p LEFT JOIN photo_attachments a ON a.id = p.id
-      WHERE p.schedule_id = ? ORDER BY p.taken_at`,
+      WHERE p.schedule_id = ? ORDER BY ${byInstant('p.taken_at')}, p.id`,
     [id],
   );
   const schedule = schedules[0];
@@ -77,7 +78,8 @@ export default function ScheduleScreen() {
           <View key={p.id} style={styles.row}>
             {uri ? <Image source={{ uri }} style={{ width: 64, height: 64, borderRadius: 4 }} /> : null}
             <Text style={{ flex: 1 }}>
-              {p.taken_at ? new Date(p.taken_at).toLocaleString() : ''} · {p.state ?? 'on server'}
+              {p.taken_at ? new Date(instantOf(p.taken_at) ?? Number.NaN).toLocaleString() : ''} ·{' '}
+              {p.state ?? 'on server'}
               {p.last_error ? ` · ${p.last_error}` : ''}
             </Text>
           </View>
@@ -89,7 +91,9 @@ export default function ScheduleScreen() {
       <Stack.Screen options={{ title: schedule.customer ?? 'Schedule' }} />
       <Text style={styles.muted}>
         {schedule.address ?? ''} ·{' '}
-        {schedule.scheduled_at ? new Date(schedule.scheduled_at).toLocaleString() : ''}
+        {schedule.scheduled_at
+          ? new Date(instantOf(schedule.scheduled_at) ?? Number.NaN).toLocaleString()
+          : ''}
       </Text>
       <Section title={`Status: ${schedule.status ?? '—'}`}>
         <View style={styles.row}>
