@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
+import { sameInstant } from '@vhd/background-sync';
 import { REPLICATED_COLUMNS, type ReplicatedRow, readOrgRows } from './backend/replicator';
 import type { SimBackend } from './backend/simBackend';
 import type { DeviceSnapshot } from './device/protocol';
@@ -330,8 +331,12 @@ function budgetsKept(devices: DeviceState[], slackMs: number): Check {
   return c;
 }
 
-/** After the final download every device shows exactly its organization's rows on the server. */
-function converged(
+/**
+ * After the final download every device shows exactly its organization's rows on the server.
+ * Timestamps count as equal when they are the same instant (the engine's rule): a device holds the
+ * service's spelling for synced values and its own ISO for values it wrote.
+ */
+export function converged(
   devices: DeviceState[],
   server: Map<string, Record<string, Map<string, ReplicatedRow>>>,
 ): Check {
@@ -362,7 +367,7 @@ function converged(
 
 function same(a: unknown, b: unknown): boolean {
   if (a === undefined || a === null || b === undefined || b === null) return (a ?? null) === (b ?? null);
-  return String(a) === String(b);
+  return String(a) === String(b) || sameInstant(a, b);
 }
 
 function show(v: unknown): string {

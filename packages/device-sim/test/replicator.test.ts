@@ -37,7 +37,9 @@ describe('Replicator', () => {
     expect(backend.double.rows(org, 'schedules')).toEqual(expected.schedules);
     expect(backend.double.rows(org, 'invoices')).toEqual(expected.invoices);
     expect(expected.invoices?.[0]).toMatchObject({ number: 1, org_id: org, schedule_id: schedule });
-    expect(expected.schedules?.[0]?.scheduled_at).toBe('2025-01-06T09:00:00.000Z');
+    // The device wrote ISO; the service (and so the double) sends Postgres' text, as on the wire.
+    expect(expected.schedules?.[0]?.scheduled_at).toBe('2025-01-06 09:00:00Z');
+    expect(expected.schedules?.[0]?.updated_at).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{1,6})?Z$/);
 
     const ops = backend.double.bucketState(org).count;
     await backend.replicator.replicate(org);

@@ -1,10 +1,11 @@
 // What the PowerSync service does with Postgres' logical replication, for the simulator: bring an
 // organization's bucket in the PowerSync test double up to date with Postgres. It diffs the
-// organization's rows (the sync config's columns) against the double's and puts or removes only
-// what changed. The gateway calls it before answering a CRUD upload, so a device's write checkpoint
-// never overtakes its own writes (the real service waits for replication to reach them too).
+// organization's rows (the sync config's columns, timestamps as the service renders them) against
+// the double's and puts or removes only what changed. The gateway calls it before answering a CRUD
+// upload, so a device's write checkpoint never overtakes its own writes; the double then delays
+// both by its replication lag, as the service does.
 import { SYNCED_TABLES } from '@vhd/background-sync';
-import type { PowerSyncDouble } from '@vhd/powersync-double';
+import { type PowerSyncDouble, serviceTimestamptz } from '@vhd/powersync-double';
 import type { Db } from '@vhd/server';
 
 /** The client sends `cloudinary_signature` once with the confirmation; the server does not keep it. */
@@ -20,17 +21,49 @@ export const REPLICATED_COLUMNS: Record<string, string[]> = Object.fromEntries(
 
 export type ReplicatedRow = { id: string } & Record<string, unknown>;
 
-/** An organization's rows as the sync config ships them, by table. */
+/**
+ * An organization's rows as the sync config ships them, by table: timestamptz columns in the
+ * service's text (`2026-12-04 19:11:27.625809Z`, from Postgres' own text, so microseconds survive).
+ */
 export async function readOrgRows(db: Db, orgId: string): Promise<Record<string, ReplicatedRow[]>> {
+  const timestamptz = await timestamptzColumns(db);
   const out: Record<string, ReplicatedRow[]> = {};
   for (const [table, columns] of Object.entries(REPLICATED_COLUMNS)) {
+    const zoned = timestamptz.get(table) ?? new Set<string>();
+    const select = columns.map((c) => (zoned.has(c) ? `${c}::text AS ${c}` : c));
     const { rows } = await db.query<ReplicatedRow>(
-      `SELECT id::text AS id, ${columns.join(', ')} FROM ${table} WHERE org_id = $1 ORDER BY id`,
+      `SELECT id::text AS id, ${select.join(', ')} FROM ${table} WHERE org_id = $1 ORDER BY id`,
       [orgId],
     );
+    for (const row of rows)
+      for (const c of zoned) if (c in row) row[c] = serviceTimestamptz(row[c] as string | null);
     out[table] = rows;
   }
   return out;
+}
+
+const zonedColumns = new WeakMap<Db, Promise<Map<string, Set<string>>>>();
+
+/** The synced tables' timestamptz columns, from the catalog (once per database). */
+function timestamptzColumns(db: Db): Promise<Map<string, Set<string>>> {
+  let found = zonedColumns.get(db);
+  if (!found) {
+    found = db
+      .query<{ table_name: string; column_name: string }>(
+        `SELECT table_name, column_name FROM information_schema.columns
+          WHERE table_schema = current_schema() AND data_type = 'timestamp with time zone'
+            AND table_name = ANY($1::text[])`,
+        [Object.keys(REPLICATED_COLUMNS)],
+      )
+      .then(({ rows }) => {
+        const byTable = new Map<string, Set<string>>();
+        for (const r of rows)
+          byTable.set(r.table_name, (byTable.get(r.table_name) ?? new Set()).add(r.column_name));
+        return byTable;
+      });
+    zonedColumns.set(db, found);
+  }
+  return found;
 }
 
 export class Replicator {

@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPowerSyncDouble, type PowerSyncDouble } from '@vhd/powersync-double';
+import { createPowerSyncDouble, type PowerSyncDouble, type ReplicationLag } from '@vhd/powersync-double';
 import { buildApp, type Config, createDb, type Db, loadConfig, migrate, pgliteDriver } from '@vhd/server';
 import { freePort } from '@vhd/server/testing';
 import { DeviceGateway } from './deviceGateway';
@@ -19,6 +19,8 @@ export interface SimBackendOptions {
   logLevel?: Config['logLevel'];
   /** Period of the replication pass that picks up changes no upload announced (webhooks). */
   replicateEveryMs?: number;
+  /** The double's replication lag (default its own: 50–150 ms, like the real service). */
+  replicationLagMs?: ReplicationLag;
 }
 
 type ServerApp = Awaited<ReturnType<typeof buildApp>>;
@@ -54,6 +56,7 @@ export class SimBackend {
     const double = await createPowerSyncDouble({
       jwksUrl: `${url}/.well-known/jwks.json`,
       audience: probe.powersyncJwtAudience,
+      ...(options.replicationLagMs === undefined ? {} : { replicationLagMs: options.replicationLagMs }),
     });
     let app: ServerApp | undefined;
     try {
@@ -123,10 +126,11 @@ export class SimBackend {
     this.orgs.delete(orgId);
   }
 
-  /** Every webhook delivered and every organization replicated: the backend is quiet. */
+  /** Every webhook delivered and every organization replicated, past the lag: the backend is quiet. */
   async settle(): Promise<void> {
     await this.media.notificationsIdle();
     await Promise.all([...this.orgs].map((org) => this.replicator.replicate(org)));
+    await this.double.replicated();
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 // `npm start` at the repository root: the demo on embedded defaults, no configuration needed.
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { describeReplicationLag, parseReplicationLag, REPLICATION_LAG_HELP } from '../replicationLagArg';
 import { formatBytes, formatMs } from '../report/table';
 import { consistencyTable, runTable, TIMELINE_LEGEND, timeline } from './demoReport';
 import { type DemoOptions, runDemo } from './runDemo';
@@ -32,6 +33,7 @@ const program = new Command('npm start --')
   .option('--seed <n>', 'seed of every random choice', int('--seed', 0, 2 ** 31), 1)
   .option('--duration <hours>', 'simulated shift length in hours', int('--duration', 1, 16), 8)
   .option('--keep', 'keep the temporary folder (server data, phones’ databases and logs)')
+  .option('--replication-lag <ms>', REPLICATION_LAG_HELP, parseReplicationLag)
   .parse();
 
 const o = program.opts<{
@@ -43,11 +45,13 @@ const o = program.opts<{
   seed: number;
   duration: number;
   keep?: boolean;
+  replicationLag?: ReturnType<typeof parseReplicationLag>;
 }>();
 
 console.log(
   `VHD background sync demo: ${o.technicians} technicians (${o.platform}), ${o.photos} photos each (${o.photoSize}), ` +
-    `${o.link} links, ${o.duration} h shift, seed ${o.seed}\n`,
+    `${o.link} links, ${o.duration} h shift, seed ${o.seed}` +
+    `${o.replicationLag === undefined ? '' : `, replication lag ${describeReplicationLag(o.replicationLag)}`}\n`,
 );
 const tty = process.stdout.isTTY === true;
 const bar = new cliProgress.SingleBar(
@@ -72,6 +76,7 @@ const result = await runDemo(
     seed: o.seed,
     hours: o.duration,
     ...(o.keep ? { keep: true } : {}),
+    ...(o.replicationLag === undefined ? {} : { replicationLagMs: o.replicationLag }),
   },
   (p) => {
     const payload = {

@@ -2,10 +2,12 @@
 // auth, dev media store), the PowerSync test double, and several technicians' phones — each a child
 // process running the real engine on @powersync/node behind its own emulated link — through a
 // shift on a simulated clock; then every phone syncs up and the consistency check runs.
+
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BUDGET_MS } from '@vhd/background-sync';
+import type { ReplicationLag } from '@vhd/powersync-double';
 import { Activity } from '../activity';
 import { SimBackend } from '../backend/simBackend';
 import { type ConsistencyReport, checkConsistency } from '../consistency';
@@ -30,6 +32,8 @@ export interface DemoOptions {
   photoSize: keyof typeof PHOTO_SIZES;
   /** Keep the temporary folder (server data, phones' databases and logs). */
   keep?: boolean;
+  /** The PowerSync double's replication lag (default its own, like the real service's). */
+  replicationLagMs?: ReplicationLag;
 }
 
 export interface DemoProgress {
@@ -85,7 +89,10 @@ export async function runDemo(
   };
   const ticker = onProgress ? setInterval(() => onProgress(progress()), 1_000) : undefined;
 
-  const backend = await SimBackend.start({ dataDir: join(dir, 'server') });
+  const backend = await SimBackend.start({
+    dataDir: join(dir, 'server'),
+    ...(options.replicationLagMs === undefined ? {} : { replicationLagMs: options.replicationLagMs }),
+  });
   let ok = false;
   try {
     const office = backend.office(ORG);

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { shownProblems } from '../consistency';
 import type { BrokenEngine } from '../device/protocol';
+import { describeReplicationLag, parseReplicationLag, REPLICATION_LAG_HELP } from '../replicationLagArg';
 import { formatMs, formatTable } from '../report/table';
 import type { TrialResult } from './runTrial';
 import { runTrials } from './runTrials';
@@ -22,6 +23,7 @@ const program = new Command('trials')
   .option('--seed <n>', 'seed of the first trial (default: random)', int('--seed', 0))
   .option('--concurrency <n>', 'trials at once', int('--concurrency', 1), 3)
   .option('--verbose', 'print each step of each trial')
+  .option('--replication-lag <ms>', REPLICATION_LAG_HELP, parseReplicationLag)
   .addOption(
     new Option(
       '--broken <engine>',
@@ -36,17 +38,19 @@ const opts = program.opts<{
   concurrency: number;
   verbose?: boolean;
   broken?: BrokenEngine;
+  replicationLag?: ReturnType<typeof parseReplicationLag>;
 }>();
 const seed = opts.seed ?? Math.floor(Math.random() * 1_000_000);
 
 console.log(
-  `Trials: ${opts.runs} from seed ${seed}, ${opts.concurrency} at a time${opts.broken ? `, BROKEN ENGINE ${opts.broken}` : ''}`,
+  `Trials: ${opts.runs} from seed ${seed}, ${opts.concurrency} at a time${opts.replicationLag === undefined ? '' : `, replication lag ${describeReplicationLag(opts.replicationLag)}`}${opts.broken ? `, BROKEN ENGINE ${opts.broken}` : ''}`,
 );
 const summary = await runTrials({
   runs: opts.runs,
   seed,
   concurrency: opts.concurrency,
   ...(opts.broken ? { broken: opts.broken } : {}),
+  ...(opts.replicationLag === undefined ? {} : { replicationLagMs: opts.replicationLag }),
   ...(opts.verbose ? { trace: (line: string) => console.log(`  ${line}`) } : {}),
   onResult: (r, done) => console.log(`${String(done).padStart(4)}/${opts.runs} ${line(r)}`),
 });

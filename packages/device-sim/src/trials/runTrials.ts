@@ -3,6 +3,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ReplicationLag } from '@vhd/powersync-double';
 import { SimBackend } from '../backend/simBackend';
 import type { BrokenEngine } from '../device/protocol';
 import { runTrial, type TrialResult } from './runTrial';
@@ -13,6 +14,8 @@ export interface TrialsOptions {
   /** Trials in flight at once (default 3). */
   concurrency?: number;
   broken?: BrokenEngine;
+  /** The PowerSync double's replication lag (default its own, like the real service's). */
+  replicationLagMs?: ReplicationLag;
   /** Stop starting trials after the first failure. */
   stopOnFailure?: boolean;
   trace?: (line: string) => void;
@@ -31,7 +34,11 @@ export interface TrialsSummary {
 export async function runTrials(options: TrialsOptions): Promise<TrialsSummary> {
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'vhd-trials-'));
-  const backend = await SimBackend.start({ database: 'memory', dataDir: join(dir, 'server') });
+  const backend = await SimBackend.start({
+    database: 'memory',
+    dataDir: join(dir, 'server'),
+    ...(options.replicationLagMs === undefined ? {} : { replicationLagMs: options.replicationLagMs }),
+  });
   const results: TrialResult[] = [];
   let stop = false;
   try {
