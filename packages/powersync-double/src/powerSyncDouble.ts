@@ -10,6 +10,7 @@ import { OpLog, type Row } from './opLog';
 import type { BucketRequest } from './protocol';
 import { DEFAULT_REPLICATION_LAG, type ReplicationLag, ReplicationQueue } from './replicationLag';
 import { type StreamInfo, StreamSession } from './streamSession';
+import { serviceTimestamptz } from './timestamptz';
 import { createTokenVerifier, TokenRejected, type VerifiedToken } from './tokenVerifier';
 
 export interface PowerSyncDoubleOptions {
@@ -73,7 +74,10 @@ export interface PowerSyncDouble {
   readonly url: string;
   /** The bucket holding an organization's rows. */
   bucketName(orgId: string): string;
-  /** Puts (inserts or replaces) a row of `table` for `orgId`; returns the op id. */
+  /**
+   * Puts (inserts or replaces) a row of `table` for `orgId`; returns the op id. A `Date` value is a
+   * timestamptz: it goes out as the service's text (`2026-12-04 19:11:27.59Z`), other values as given.
+   */
   putRow(orgId: string, table: string, row: Row): string;
   /** Puts several rows in one change: open streams get one checkpoint round for all of them. */
   putRows(orgId: string, table: string, rows: Row[]): string[];
@@ -336,7 +340,7 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
 
   const putRows = (orgId: string, table: string, rows: Row[]): string[] => {
     for (const row of rows) checkRow(table, row);
-    const ids = rows.map((row) => String(log.put(bucketName(orgId), table, row).opId));
+    const ids = rows.map((row) => String(log.put(bucketName(orgId), table, asServiceRow(row)).opId));
     replicateOps(orgId);
     return ids;
   };
@@ -413,6 +417,14 @@ function checkRow(table: string, row: Row): void {
   if (typeof row?.id !== 'string' || row.id === '') {
     throw new TypeError(`powersync double: a ${table} row needs a non-empty string id`);
   }
+}
+
+/** Dates as the service renders a timestamptz (see timestamptz.ts). */
+function asServiceRow(row: Row): Row {
+  const out: Row = { ...row };
+  for (const [k, v] of Object.entries(row))
+    if (v instanceof Date) out[k] = serviceTimestamptz(v.toISOString());
+  return out;
 }
 
 function parseBucketRequests(value: unknown): BucketRequest[] {

@@ -39,7 +39,7 @@ const schedule = (id: string, customer: string, orgId = 'org-a') => ({
   org_id: orgId,
   customer,
   address: '1 Main St',
-  scheduled_at: '2025-01-01T08:00:00Z',
+  scheduled_at: new Date('2025-01-01T08:00:00Z'), // a timestamptz: sent as the service's text
   status: 'planned',
 });
 
@@ -58,6 +58,10 @@ describe('@powersync/node against the double', () => {
       { id: 's1', customer: 'Ann' },
       { id: 's2', customer: 'Bob' },
     ]);
+    // What a phone stores from the real service: Postgres' text, not the ISO a phone writes.
+    expect(await client.db.get("SELECT scheduled_at FROM schedules WHERE id = 's1'")).toEqual({
+      scheduled_at: '2025-01-01 08:00:00Z',
+    });
     expect(await client.db.get('SELECT amount_cents FROM invoices WHERE id = ?', ['i1'])).toEqual({
       amount_cents: 4200,
     });

@@ -99,6 +99,25 @@ describe('sync stream', () => {
     expect(JSON.stringify(lines)).not.toContain('org-b');
   });
 
+  it('sends a Date as the service sends a timestamptz: UTC, a space, Postgres’ trimmed fraction, Z', async () => {
+    await start();
+    double.putRow('org-a', 'schedules', {
+      id: 's1',
+      scheduled_at: new Date('2026-12-04T19:11:27.590Z'),
+      updated_at: new Date('2026-12-04T19:11:27.000Z'),
+      notes: '2026-12-04T19:11:27.590Z',
+    });
+    const lines = await (await stream(await issuer.mintToken({ sub: 'u1', orgId: 'org-a' }))).until(
+      'checkpoint_complete',
+    );
+    expect(JSON.parse(dataOps(lines)[0]?.data as string)).toEqual({
+      id: 's1',
+      scheduled_at: '2026-12-04 19:11:27.59Z',
+      updated_at: '2026-12-04 19:11:27Z',
+      notes: '2026-12-04T19:11:27.590Z', // text stays text
+    });
+  });
+
   it('a bucket checksum is the wrapping u32 sum of every op, and resuming sends only later ops', async () => {
     await start();
     const ids = double.putRows(
