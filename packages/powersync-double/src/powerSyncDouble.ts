@@ -229,9 +229,10 @@ export async function createPowerSyncDouble(options: PowerSyncDoubleOptions): Pr
       checkpointsSent: 0,
       opsSent: 0,
       gzip: acceptsGzip(req),
+      format: prefersBson(req) ? 'bson' : 'ndjson',
     };
     res.writeHead(200, {
-      'content-type': 'application/x-ndjson',
+      'content-type': info.format === 'bson' ? BSON_STREAM : 'application/x-ndjson',
       'cache-control': 'no-store',
       ...(info.gzip ? { 'content-encoding': 'gzip' } : {}),
     });
@@ -448,6 +449,20 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch {
     return undefined;
   }
+}
+
+const BSON_STREAM = 'application/vnd.powersync.bson-stream';
+
+/** Content negotiation as the service does it: BSON when the client ranks it at least as high as NDJSON. */
+function prefersBson(req: IncomingMessage): boolean {
+  const ranks = new Map<string, number>();
+  for (const part of (req.headers.accept ?? '').split(',')) {
+    const [type = '', ...params] = part.split(';').map((p) => p.trim());
+    const q = params.find((p) => p.startsWith('q='));
+    ranks.set(type.toLowerCase(), q === undefined ? 1 : Number(q.slice(2)) || 0);
+  }
+  const bson = ranks.get(BSON_STREAM) ?? 0;
+  return bson > 0 && bson >= (ranks.get('application/x-ndjson') ?? 0);
 }
 
 function acceptsGzip(req: IncomingMessage): boolean {

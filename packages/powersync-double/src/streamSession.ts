@@ -2,9 +2,11 @@
 // leading keep-alive), the ops the client lacks and `checkpoint_complete`, then stays open and sends
 // a `checkpoint_diff` round whenever its replicated buckets or its write checkpoint change, with
 // `token_expires_in` keep-alives, a warning in the token's last 20 s, and `token_expires_in: 0`
-// followed by the end of the stream at expiry. Gzip-encoded when the client accepts it.
+// followed by the end of the stream at expiry. BSON documents or NDJSON lines, as the client prefers
+// (the SDK prefers BSON); gzip-encoded when the client accepts it.
 import type { ServerResponse } from 'node:http';
 import { createGzip, type Gzip } from 'node:zlib';
+import { serialize } from 'bson';
 import { type BucketState, type OpLog, toLine } from './opLog';
 import {
   type BucketChecksumLine,
@@ -37,6 +39,8 @@ export interface StreamInfo {
   opsSent: number;
   /** Whether the stream is gzip-encoded (the client sent `accept-encoding: gzip`). */
   gzip: boolean;
+  /** `bson`: concatenated BSON documents (what the SDK prefers); `ndjson`: JSON lines. */
+  format: 'bson' | 'ndjson';
 }
 
 export interface StreamSessionDeps {
@@ -204,7 +208,8 @@ export class StreamSession {
       this.deps.onStalled(info);
       return false;
     }
-    const text = `${JSON.stringify(line)}\n`;
+    // Like the service: the same line objects, BSON-serialized or as JSON text.
+    const text = info.format === 'bson' ? serialize(line) : `${JSON.stringify(line)}\n`;
     if (this.gzip) {
       this.gzip.write(text);
       // Each line must reach the client now, not when the compressor's buffer fills.
@@ -215,7 +220,7 @@ export class StreamSession {
   }
 
   private secondsLeft(): number {
-    return Math.max(0, Math.floor(this.deps.exp - Date.now() / 1000));
+    return Math.max(0, Math.ceil(this.deps.exp - Date.now() / 1000));
   }
 
   private closed(): void {

@@ -52,8 +52,8 @@ describe('@powersync/node against the double', () => {
     const client = await setup();
     await client.connect();
     await client.caughtUp();
-    // The SDK asks for gzip; the double serves it (and NDJSON, which the SDK also accepts).
-    expect(double.streams[0]?.gzip).toBe(true);
+    // The SDK prefers BSON and accepts gzip; the double serves both, as the service does.
+    expect(double.streams[0]).toMatchObject({ format: 'bson', gzip: true });
     expect(await client.db.getAll('SELECT id, customer FROM schedules ORDER BY id')).toEqual([
       { id: 's1', customer: 'Ann' },
       { id: 's2', customer: 'Bob' },

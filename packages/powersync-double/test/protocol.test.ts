@@ -1,6 +1,7 @@
 // The double's wire protocol, read with a bare HTTP client: line shapes, checksums, resume,
 // organization isolation, live rounds, write checkpoints, replication lag, gzip, authentication and
 // fault behaviours. Most tests turn the lag off to read shapes; `replication lag` turns it on.
+import { deserialize } from 'bson';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   addChecksums,
@@ -225,6 +226,45 @@ describe('sync stream', () => {
     expect((await s.until('checkpoint_complete'))[0]).toMatchObject({
       checkpoint_diff: { write_checkpoint: '1' },
     });
+  });
+
+  it('serves BSON documents when the client prefers them (the SDK does): the same lines', async () => {
+    await start();
+    double.putRow('org-a', 'schedules', { id: 's1', customer: 'Ann' });
+    const token = await issuer.mintToken({ sub: 'u1', orgId: 'org-a' });
+    const abort = new AbortController();
+    const res = await fetch(`${double.url}/sync/stream`, {
+      method: 'POST',
+      headers: {
+        authorization: `Token ${token}`,
+        'content-type': 'application/json',
+        accept: 'application/vnd.powersync.bson-stream;q=0.9,application/x-ndjson;q=0.8',
+        'accept-encoding': 'identity',
+      },
+      body: JSON.stringify({ buckets: [], client_id: 'c1' }),
+      signal: abort.signal,
+    });
+    expect(res.headers.get('content-type')).toBe('application/vnd.powersync.bson-stream');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    let buffer = Buffer.alloc(0);
+    const docs: Record<string, unknown>[] = [];
+    while (!docs.some((d) => 'checkpoint_complete' in d)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer = Buffer.concat([buffer, value]);
+      // Concatenated documents, each prefixed with its int32 length.
+      while (buffer.length >= 4 && buffer.length >= buffer.readInt32LE(0)) {
+        const size = buffer.readInt32LE(0);
+        docs.push(deserialize(buffer.subarray(0, size)));
+        buffer = buffer.subarray(size);
+      }
+    }
+    abort.abort();
+    expect(Object.keys(docs[0] ?? {})).toEqual(['checkpoint']);
+    expect(dataOps(docs)).toMatchObject([
+      { op: 'PUT', object_id: 's1', data: '{"id":"s1","customer":"Ann"}' },
+    ]);
+    expect(double.streams[0]?.format).toBe('bson');
   });
 
   it('gzips the stream when the client accepts gzip (the SDK does), plain text otherwise', async () => {
