@@ -226,6 +226,7 @@ export class StreamSession {
   private closed(): void {
     if (!this.open) return;
     for (const t of this.timers) clearTimeout(t);
+    this.gzip?.destroy();
     const { info } = this.deps;
     info.closedAt = Date.now();
     info.closedBy = this.endedByServer ? 'server' : 'client';
