@@ -9,8 +9,10 @@ import { type Config, checkConfig } from './config';
 import { openDb } from './db/open';
 import type { Db } from './db/types';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
+import { officeRoutes } from './office/officeRoutes';
 import { registerPowerSyncCredentials } from './powersync/credentials';
 import { healthRoutes } from './routes/health';
+import { syncHealthRoutes } from './routes/syncHealth';
 import { refuseAllConfirmations } from './routes/upload/photoConfirmations';
 import { uploadRoutes } from './routes/upload/route';
 
@@ -28,6 +30,8 @@ export interface BuildAppOptions {
   /** An open, migrated database; when omitted the app opens the configured one and closes it on close. */
   db?: Db;
   logger?: FastifyServerOptions['logger'];
+  /** The clock of sync health reports and the office page (default Date.now; the simulator's clock in the demo). */
+  now?: () => number;
 }
 
 /** The whole HTTP server, not yet listening. */
@@ -58,9 +62,16 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   // Clerk session tokens, or dev-auth tokens verified the same way with the dev key.
   const devKey = config.clerkJwtKey ? null : await loadDevKey(config.dataDir);
   installAuthentication(app, { db, jwtKey: config.clerkJwtKey ?? devKey!.publicPem });
-  if (devKey) await app.register(devSessionRoutes(devKey, `${config.publicUrl}/dev`));
+  const devIssuer = `${config.publicUrl}/dev`;
+  if (devKey) await app.register(devSessionRoutes(devKey, devIssuer));
+  const now = opts.now ?? Date.now;
 
   await app.register(healthRoutes);
+  await app.register(officeRoutes, {
+    now,
+    dev: devKey ? { key: devKey, issuer: devIssuer } : null,
+    secureCookies: config.publicUrl.startsWith('https:'),
+  });
   // Photo media (webhook, dev media store, confirmations) and the PowerSync JWKS; their /api routes below.
   const photoApi = await registerPhotoMedia(app);
   const powersyncApi = await registerPowerSyncCredentials(app);
@@ -80,6 +91,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       await api.register(uploadRoutes);
       await api.register(photoApi);
       await api.register(powersyncApi);
+      await api.register(syncHealthRoutes, { now });
     },
     { prefix: '/api' },
   );

@@ -110,7 +110,7 @@ export function freePort(): Promise<number> {
 }
 
 export async function startTestServer(
-  opts: { backend?: TestBackend; config?: Partial<Config> } = {},
+  opts: { backend?: TestBackend; config?: Partial<Config>; now?: () => number } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vhd-server-test-'));
   await seedDevKey(dataDir);
@@ -125,7 +125,7 @@ export async function startTestServer(
       publicUrl: `http://127.0.0.1:${port}`,
       ...opts.config,
     };
-    app = await buildApp({ config, db });
+    app = await buildApp({ config, db, ...(opts.now ? { now: opts.now } : {}) });
     await app.listen({ port, host: '127.0.0.1' });
     const devKey = config.clerkJwtKey ? null : await loadDevKey(config.dataDir);
     const served = app;

@@ -15,7 +15,7 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 
-const withPrefix = (prefix: string, id: string) => (id.startsWith(prefix) ? id : `${prefix}${id}`);
+export const withPrefix = (prefix: string, id: string) => (id.startsWith(prefix) ? id : `${prefix}${id}`);
 
 /**
  * Dev auth only: `POST /dev/session { user?, org? }` → `{ token, userId, orgId }`, a Clerk-shaped
