@@ -3,6 +3,7 @@
 import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sleep } from '../src/abort';
+import type { DevicePort } from '../src/backgroundCapability';
 import type {
   Clock,
   Connectivity,
@@ -90,6 +91,8 @@ export interface NodePortsOptions {
   fetch?: FetchPort;
   uploadFile?: UploadFilePort;
   clock?: Clock;
+  /** This device, for the sync health report (none: runs are not reported). */
+  device?: DevicePort;
 }
 
 export type NodePorts = Ports & { connectivity: SettableConnectivity };
@@ -105,5 +108,6 @@ export function createNodePorts(options: NodePortsOptions): NodePorts {
     logger: options.logger ?? consoleLogger(),
     documentsDir: options.documentsDir.replace(/\/+$/, ''),
     apiUrl: options.apiUrl.replace(/\/+$/, ''),
+    ...(options.device ? { device: options.device } : {}),
   };
 }

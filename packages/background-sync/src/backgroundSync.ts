@@ -12,6 +12,7 @@ import type { RunPhase } from './runPhase';
 import type { RunReport } from './runReport';
 import { DEFAULT_SETTINGS, type SyncSettings } from './settings';
 import { SyncController } from './syncController';
+import { SyncHealthReporter } from './syncHealthReporter';
 import { getSyncOverview, type SyncOverview } from './syncOverview';
 
 export interface RunPhases {
@@ -91,6 +92,17 @@ export function createBackgroundSync(options: BackgroundSyncOptions): Background
   const parts: EngineParts = { db, ports, settings, api, controller, connector, uploader, uploadMutex };
   const phases = typeof options.phases === 'function' ? options.phases(parts) : (options.phases ?? {});
 
+  const health = ports.device
+    ? new SyncHealthReporter({
+        db,
+        api,
+        device: ports.device,
+        clock: ports.clock,
+        logger: ports.logger,
+        requestTimeoutMs: settings.requestTimeoutMs,
+      })
+    : null;
+
   let active: { runId: string; abort: (reason: string) => void } | null = null;
   const engine: RunEngine = {
     db,
@@ -101,6 +113,7 @@ export function createBackgroundSync(options: BackgroundSyncOptions): Background
     runMutex,
     uploadMutex,
     phases,
+    ...(health ? { afterRun: (report, deadline, signal) => health.afterRun(report, deadline, signal) } : {}),
     setActive: (run) => {
       active = run;
     },

@@ -1,6 +1,7 @@
 export * from './abort';
 export * from './apiClient';
 export * from './backendConnector';
+export * from './backgroundCapability';
 export * from './backgroundSync';
 export * from './connectivityCheck';
 export * from './crudPayload';
@@ -25,5 +26,7 @@ export * from './schema';
 export * from './settings';
 export * from './stopCause';
 export * from './syncController';
+export * from './syncHealthReport';
+export * from './syncHealthReporter';
 export * from './syncOverview';
 export * from './timestamps';

@@ -1,5 +1,6 @@
 // The user's photo settings, kept in the local-only `sync_settings` key/value table.
 import type { SqlExecutor, SyncDatabase } from './database';
+import { writeSyncSetting } from './syncSettingsStore';
 
 export interface PhotoSettings {
   /** Upload photos only on an unmetered connection (Wi-Fi). */
@@ -37,15 +38,9 @@ export async function writePhotoSettings(
     throw new RangeError(`deleteOriginalsAfterDays must be a number of days ≥ 0 or null, got ${days}`);
   }
   await db.writeTransaction(async (tx) => {
-    if (change.wifiOnly !== undefined) await put(tx, KEYS.wifiOnly, String(change.wifiOnly));
-    if (days !== undefined) await put(tx, KEYS.deleteOriginalsAfterDays, days === null ? '' : String(days));
+    if (change.wifiOnly !== undefined) await writeSyncSetting(tx, KEYS.wifiOnly, String(change.wifiOnly));
+    if (days !== undefined)
+      await writeSyncSetting(tx, KEYS.deleteOriginalsAfterDays, days === null ? '' : String(days));
   });
   return readPhotoSettings(db);
-}
-
-// PowerSync views refuse UPSERT: update, then insert when no row was there.
-async function put(tx: SqlExecutor, key: string, value: string): Promise<void> {
-  const existing = await tx.getOptional<{ id: string }>('SELECT id FROM sync_settings WHERE id = ?', [key]);
-  if (existing) await tx.execute('UPDATE sync_settings SET value = ? WHERE id = ?', [value, key]);
-  else await tx.execute('INSERT INTO sync_settings (id, value) VALUES (?, ?)', [key, value]);
 }

@@ -1,5 +1,6 @@
 // The platform comes in through these ports; Expo and Node each supply one small file of them.
 // Nothing in the engine imports a Node, Expo or React Native module.
+import type { DevicePort } from './backgroundCapability';
 
 export interface Logger {
   debug(msg: string, data?: Record<string, unknown>): void;
@@ -83,4 +84,6 @@ export interface Ports {
   documentsDir: string;
   /** Base URL of our server, e.g. http://127.0.0.1:3000 (no trailing slash). */
   apiUrl: string;
+  /** This device and its background capability; with it, each run reports to the server's sync health. */
+  device?: DevicePort;
 }

@@ -36,6 +36,8 @@ export interface RunEngine {
   runMutex: Mutex;
   uploadMutex: Mutex;
   phases: { photos?: RunPhase; download?: RunPhase };
+  /** The run's last step, after its row is complete (the sync health report); must not throw. */
+  afterRun?: (report: RunReport, deadline: Deadline, signal: AbortSignal) => Promise<unknown>;
   /** Called with the run's abort function while it is active, and with null when it ends. */
   setActive(run: { runId: string; abort: (reason: string) => void } | null): void;
 }
@@ -154,6 +156,7 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
   if (retryAt !== undefined) report.retryAt = retryAt;
   try {
     await recordRunEnd(db, report, settings.runLogKeep);
+    await engine.afterRun?.(report, deadline, signal);
   } catch (e) {
     logger.error('run log: could not complete the run row', { runId, error: errorMessage(e) });
   } finally {

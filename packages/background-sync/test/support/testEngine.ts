@@ -2,6 +2,7 @@
 // token provider, and fast SDK retry options.
 
 import { consoleLogger, createNodePorts, type LogLevel, type NodePorts } from '../../node/nodePorts';
+import type { DevicePort } from '../../src/backgroundCapability';
 import {
   type BackgroundSync,
   type BackgroundSyncOptions,
@@ -58,12 +59,14 @@ export function createTestEngine(options: {
   phases?: BackgroundSyncOptions['phases'];
   hooks?: BackgroundSyncOptions['hooks'];
   logger?: Logger;
+  device?: DevicePort;
 }): TestEngine {
   const ports = createNodePorts({
     apiUrl: options.apiUrl,
     documentsDir: options.documentsDir ?? '/nonexistent',
     getToken: options.getToken,
     logger: options.logger ?? testLogger(),
+    ...(options.device ? { device: options.device } : {}),
   });
   const engine = createBackgroundSync({
     db: options.db,

@@ -1,0 +1,129 @@
+// The sync health report a device sends to `POST /api/syncHealth`: who it is, whether the OS lets
+// background sync run, its queues, and the runs its log holds that the server has not had yet —
+// compact (a few numbers a run, at most MAX_RUNS_PER_REPORT runs a request).
+import type { BackgroundCapability, DevicePort } from './backgroundCapability';
+import type { SqlExecutor } from './database';
+
+export const MAX_RUNS_PER_REPORT = 50;
+const MAX_REASON_CHARS = 200;
+
+export interface ReportedRun {
+  id: string;
+  trigger: string;
+  budgetMs: number;
+  startedAt: number;
+  /** null for a run the process died in (`killed`). */
+  finishedAt: number | null;
+  outcome: string;
+  reason?: string;
+  applied: number;
+  rejected: number;
+  photos: number;
+  photosFailed: number;
+  bytes: number;
+}
+
+export interface SyncHealthReport {
+  device: { id: string; platform: DevicePort['platform']; name?: string; appVersion?: string };
+  capability: BackgroundCapability;
+  queue: {
+    pendingChanges: number;
+    pendingPhotos: number;
+    failedPhotos: number;
+    rejectedChanges: number;
+    lastSuccessfulSyncAt: number | null;
+  };
+  /** The device clock when sending: the server corrects run times by its own clock's difference. */
+  sentAt: number;
+  /** Oldest first. */
+  runs: ReportedRun[];
+}
+
+/** Where the last accepted report ended in the run log (started_at, id order). */
+export interface ReportedThrough {
+  startedAt: number;
+  id: string;
+}
+
+interface RunRow {
+  id: string;
+  trigger: string;
+  budget_ms: number;
+  started_at: number;
+  finished_at: number | null;
+  state: string;
+  outcome: string | null;
+  error: string | null;
+  report: string | null;
+}
+
+/**
+ * Runs after `through` that have ended, oldest first. The batch stops before a row still
+ * `running`: that run is either active (reported when it ends) or dead (marked `killed` by the
+ * next start, then reported) — so the watermark never passes a run the server has not seen end.
+ */
+export async function unreportedRuns(
+  db: SqlExecutor,
+  through: ReportedThrough | null,
+  limit = MAX_RUNS_PER_REPORT,
+): Promise<ReportedRun[]> {
+  const rows = await db.getAll<RunRow>(
+    `SELECT id, trigger, budget_ms, started_at, finished_at, state, outcome, error, report FROM sync_runs
+     WHERE ? IS NULL OR started_at > ? OR (started_at = ? AND id > ?)
+     ORDER BY started_at, id LIMIT ?`,
+    [through?.startedAt ?? null, through?.startedAt ?? 0, through?.startedAt ?? 0, through?.id ?? '', limit],
+  );
+  const runs: ReportedRun[] = [];
+  for (const row of rows) {
+    if (row.state === 'running') break;
+    runs.push(toReportedRun(row));
+  }
+  return runs;
+}
+
+function toReportedRun(row: RunRow): ReportedRun {
+  const report = row.report
+    ? (JSON.parse(row.report) as { counts?: Record<string, number>; reason?: string; bytesSent?: number })
+    : null;
+  const c = report?.counts ?? {};
+  const reason = report?.reason ?? row.error ?? undefined;
+  return {
+    id: row.id,
+    trigger: row.trigger,
+    budgetMs: row.budget_ms,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+    outcome: row.state === 'killed' ? 'killed' : (row.outcome ?? 'killed'),
+    ...(reason ? { reason: reason.slice(0, MAX_REASON_CHARS) } : {}),
+    applied: c['crud.applied'] ?? 0,
+    rejected: c['crud.rejected'] ?? 0,
+    photos: (c['photos.uploaded'] ?? 0) + (c['photos.alreadyUploaded'] ?? 0),
+    photosFailed: c['photos.failed'] ?? 0,
+    bytes: report?.bytesSent ?? 0,
+  };
+}
+
+/** The queues as the Sync screen counts them. */
+export async function queueState(db: SqlExecutor): Promise<SyncHealthReport['queue']> {
+  const row = await db.get<{
+    pending: number;
+    queued: number;
+    failed: number;
+    rejected: number;
+    last_ok: number | null;
+  }>(
+    `SELECT
+       (SELECT count(*) FROM ps_crud) AS pending,
+       (SELECT count(*) FROM photo_attachments WHERE state IN ('QUEUED_UPLOAD', 'UPLOADING')) AS queued,
+       (SELECT count(*) FROM photo_attachments WHERE state = 'FAILED') AS failed,
+       (SELECT count(*) FROM sync_rejections) AS rejected,
+       (SELECT max(finished_at) FROM sync_runs WHERE outcome = 'completed') AS last_ok`,
+  );
+  return {
+    pendingChanges: row.pending,
+    pendingPhotos: row.queued,
+    failedPhotos: row.failed,
+    rejectedChanges: row.rejected,
+    lastSuccessfulSyncAt: row.last_ok,
+  };
+}
