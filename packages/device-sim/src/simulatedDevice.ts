@@ -314,6 +314,7 @@ export class SimulatedDevice {
       name: o.name,
       userId: o.userId,
       orgId: o.orgId,
+      platform: o.platform,
       apiUrl: this.link.url,
       backendOrigins: o.backend.origins,
       documentsDir: this.documentsDir,

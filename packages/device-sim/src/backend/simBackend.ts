@@ -21,6 +21,10 @@ export interface SimBackendOptions {
   replicateEveryMs?: number;
   /** The double's replication lag (default its own: 50–150 ms, like the real service). */
   replicationLagMs?: ReplicationLag;
+  /** The server's clock for sync health and the office page (the simulation's clock in the demo). */
+  now?: () => number;
+  /** The server's port (default: a free one). */
+  port?: number;
 }
 
 type ServerApp = Awaited<ReturnType<typeof buildApp>>;
@@ -49,7 +53,7 @@ export class SimBackend {
   static async start(options: SimBackendOptions = {}): Promise<SimBackend> {
     const ownDataDir = options.dataDir === undefined;
     const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'vhd-sim-')));
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const url = `http://127.0.0.1:${port}`;
     const probe = loadConfig({ DATA_DIR: dataDir });
     // The double verifies the server's PowerSync tokens against the server's JWKS (fetched on use).
@@ -68,7 +72,7 @@ export class SimBackend {
         NODE_ENV: 'development',
       });
       const db = options.database === 'memory' ? await memoryDb() : undefined;
-      app = await buildApp({ config, ...(db ? { db } : {}) });
+      app = await buildApp({ config, ...(db ? { db } : {}), ...(options.now ? { now: options.now } : {}) });
       if (db) app.addHook('onClose', () => db.close());
       await app.listen({ port, host: '127.0.0.1' });
       const replicator = new Replicator(app.db, double);

@@ -34,6 +34,8 @@ const program = new Command('npm start --')
   .option('--duration <hours>', 'simulated shift length in hours', int('--duration', 1, 16), 8)
   .option('--keep', 'keep the temporary folder (server data, phones’ databases and logs)')
   .option('--replication-lag <ms>', REPLICATION_LAG_HELP, parseReplicationLag)
+  .option('--serve', 'keep the server up afterwards and print the office page’s URL (Ctrl-C stops it)')
+  .option('--port <n>', 'the server’s port (default: a free one)', int('--port', 1, 65_535))
   .parse();
 
 const o = program.opts<{
@@ -46,6 +48,8 @@ const o = program.opts<{
   duration: number;
   keep?: boolean;
   replicationLag?: ReturnType<typeof parseReplicationLag>;
+  serve?: boolean;
+  port?: number;
 }>();
 
 console.log(
@@ -77,6 +81,8 @@ const result = await runDemo(
     hours: o.duration,
     ...(o.keep ? { keep: true } : {}),
     ...(o.replicationLag === undefined ? {} : { replicationLagMs: o.replicationLag }),
+    ...(o.serve ? { serve: true } : {}),
+    ...(o.port ? { port: o.port } : {}),
   },
   (p) => {
     const payload = {
@@ -116,4 +122,17 @@ console.log(
   `\n${result.ok ? 'CONSISTENT' : 'INCONSISTENT'}: demo took ${formatMs(result.durationMs)}.` +
     (result.ok && !o.keep ? '' : ` Files: ${result.dir}`),
 );
+if (result.office) {
+  const office = result.office;
+  console.log(
+    `\nOffice page (sync health of every phone, as of the end of the shift): ${office.url}\n` +
+      `Sign in (dev auth, organization ${office.orgId}): ${office.signInUrl}\n` +
+      'The server stays up until Ctrl-C.',
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await office.close();
+}
 process.exit(result.ok ? 0 : 1);

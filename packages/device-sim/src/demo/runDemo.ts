@@ -34,6 +34,18 @@ export interface DemoOptions {
   keep?: boolean;
   /** The PowerSync double's replication lag (default its own, like the real service's). */
   replicationLagMs?: ReplicationLag;
+  /** Keep the server up after the check (the result's `office`), for a look at the office page. */
+  serve?: boolean;
+  /** The server's port (default: a free one). */
+  port?: number;
+}
+
+/** The demo's server, still up (`serve`): the office page and how to sign in to it. */
+export interface ServedOffice {
+  url: string;
+  signInUrl: string;
+  orgId: string;
+  close(): Promise<void>;
 }
 
 export interface DemoProgress {
@@ -57,6 +69,7 @@ export interface DemoResult {
   errors: string[];
   dir: string;
   linkBytes: { up: number; down: number };
+  office?: ServedOffice;
 }
 
 const ORG = 'org_vhd_demo';
@@ -92,8 +105,12 @@ export async function runDemo(
   const backend = await SimBackend.start({
     dataDir: join(dir, 'server'),
     ...(options.replicationLagMs === undefined ? {} : { replicationLagMs: options.replicationLagMs }),
+    // The office page and the health reports' times follow the shift, not the wall clock.
+    now: () => clock.now(),
+    ...(options.port ? { port: options.port } : {}),
   });
   let ok = false;
+  let served = false;
   try {
     const office = backend.office(ORG);
     await office.setUp('VHD Hood Cleaning');
@@ -166,6 +183,7 @@ export async function runDemo(
     const errors = devices.flatMap((d) => d.errors.map((e) => `${d.name}: ${e}`));
     ok = report.ok && errors.length === 0;
     const links = devices.map((d) => d.link.stats());
+    served = options.serve === true;
     return {
       ok,
       report,
@@ -179,14 +197,29 @@ export async function runDemo(
         up: links.reduce((n, s) => n + s.up.bytes, 0),
         down: links.reduce((n, s) => n + s.down.bytes, 0),
       },
+      ...(served ? { office: servedOffice(backend, () => cleanUp(ok)) } : {}),
     };
   } finally {
     if (ticker) clearInterval(ticker);
     clock.discrete();
     await Promise.all(devices.map((d) => d.close()));
-    await backend.close();
-    if (ok && !options.keep) await rm(dir, { recursive: true, force: true });
+    if (!served) await cleanUp(ok);
   }
+
+  async function cleanUp(passed: boolean): Promise<void> {
+    await backend.close();
+    if (passed && !options.keep) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function servedOffice(backend: SimBackend, close: () => Promise<void>): ServedOffice {
+  const org = ORG.replace(/^org_/, '');
+  return {
+    url: `${backend.url}/office`,
+    signInUrl: `${backend.url}/office/sign-in?user=office&org=${org}`,
+    orgId: ORG,
+    close,
+  };
 }
 
 /**

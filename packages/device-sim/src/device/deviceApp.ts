@@ -43,6 +43,7 @@ import type {
   TakePhotoResult,
   WriteResult,
 } from './protocol';
+import { simDevicePort } from './simDevicePort';
 
 /** What the app asks of the OS (expo-background-task), and what it tells its host about runs. */
 export interface DeviceAppHost {
@@ -115,6 +116,7 @@ export class DeviceApp {
       documentsDir: config.documentsDir,
       getToken: (o) => tokens.getToken(o),
       connectivity: { online: config.online, metered: false },
+      device: simDevicePort(config),
       logger,
       uploadFile:
         config.broken === 'photo-synced-before-store' ? markSyncedBeforeStore(powersync, upload) : upload,

@@ -25,6 +25,7 @@ export interface DeviceChildConfig {
   name: string;
   userId: string;
   orgId: string;
+  platform: 'ios' | 'android';
   /** The device's link emulator: the server and the PowerSync service both lie behind it. */
   apiUrl: string;
   /**
