@@ -18,13 +18,15 @@ table{border-collapse:collapse;background:#fff;box-shadow:0 1px 2px #0002;width:
 th,td{padding:8px 10px;border-bottom:1px solid #e0e6e8;text-align:left;vertical-align:top}
 th{font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:#546e7a;background:#eceff1}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.warn td{background:#fff8e1}
+tbody.warn td{background:#fff8e1}
+tr.runs td{border-bottom:2px solid #cfd8dc;padding-top:0}
+svg.timeline{width:100%;height:auto;display:block}
 .warning{color:#b26a00;font-weight:600;margin-top:4px}
 .muted{color:#78909c;font-size:12px}
 .outcome{display:inline-block;padding:0 6px;border-radius:3px;color:#fff;font-size:12px}
 .cap{font-size:12px}
 svg.timeline .grid{stroke:#e0e6e8}
-svg.timeline .hour{font-size:8px;fill:#90a4ae}
+svg.timeline .hour{font-size:9px;fill:#90a4ae}
 .legend{margin-top:12px;font-size:12px;color:#546e7a}
 .legend span{display:inline-block;margin-right:12px}
 .legend i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:middle}
@@ -70,16 +72,16 @@ function deviceRow(h: DeviceHealth, nowMs: number): string {
   const warnings = h.warnings
     .map((w) => `<div class="warning" data-field="warning">⚠ ${esc(w)}</div>`)
     .join('');
-  return `<tr data-device="${esc(d.deviceId)}" data-user="${esc(d.userId)}"${h.warnings.length ? ' class="warn"' : ''}>
-<td data-field="technician">${esc(d.userId)}</td>
+  return `<tbody data-device="${esc(d.deviceId)}" data-user="${esc(d.userId)}"${h.warnings.length ? ' class="warn"' : ''}>
+<tr><td data-field="technician">${esc(d.userId)}</td>
 <td data-field="device">${esc(d.deviceName ?? d.deviceId)}<div class="muted">${esc(d.platform)}${d.appVersion ? ` · ${esc(d.appVersion)}` : ''} · reported ${esc(ago(nowMs, d.reportedAt))}</div>${capability(h)}${warnings}</td>
 <td data-field="last-success">${when(nowMs, h.lastSuccessfulSyncAt)}</td>
 <td data-field="last-background">${bg ? `${when(nowMs, bg.startedAt)}${outcomeBadge(bg.outcome)}` : '<span class="muted">none</span>'}</td>
 <td class="num" data-field="pending">${d.pendingChanges} changes<div class="muted">${d.pendingPhotos} photos</div></td>
 <td class="num" data-field="failures">${h.failures} runs<div class="muted">${d.failedPhotos} photos</div></td>
-<td class="num" data-field="rejected">${d.rejectedChanges}</td>
-<td data-field="timeline">${runTimeline(h.runs, nowMs)}<div class="muted">${h.runs.length} runs</div></td>
-</tr>`;
+<td class="num" data-field="rejected">${d.rejectedChanges}</td></tr>
+<tr class="runs"><td></td><td colspan="6" data-field="timeline">${runTimeline(h.runs, nowMs)}<div class="muted">${h.runs.length} runs in the last 24 h</div></td></tr>
+</tbody>`;
 }
 
 export function renderOfficePage(p: {
@@ -96,22 +98,22 @@ export function renderOfficePage(p: {
   const table =
     p.devices.length === 0
       ? '<div class="empty">No device has reported yet. Phones report after their next sync run.</div>'
-      : `<table><thead><tr><th>Technician</th><th>Device</th><th>Last successful sync</th><th>Last background run</th><th>Pending</th><th>Failures (24 h)</th><th>Rejected changes</th><th>Runs, last 24 h (UTC)</th></tr></thead><tbody>${p.devices.map((d) => deviceRow(d, p.nowMs)).join('')}</tbody></table>`;
+      : `<table><thead><tr><th>Technician</th><th>Device</th><th>Last successful sync</th><th>Last background run</th><th>Pending</th><th>Failures (24 h)</th><th>Rejected changes</th></tr></thead>${p.devices.map((d) => deviceRow(d, p.nowMs)).join('')}</table>`;
   return layout(
     'Sync health — VHD office',
     `<header><h1>Sync health · ${esc(p.orgId)}</h1><span>${esc(p.userId)}</span><form method="post" action="/office/sign-out"><button type="submit">Sign out</button></form></header>
 <main><p class="summary" data-field="summary">${technicians} technician(s), ${p.devices.length} device(s), <strong>${warned} with warnings</strong> · as of ${esc(clockTime(p.nowMs))}</p>
 ${table}
-<div class="legend">Timeline: tall marks are background runs, short ones resume catch-ups and “sync now”. ${legend}</div></main>`,
+<div class="legend">Runs of the last 24 h, UTC hours: tall marks are background runs, short ones resume catch-ups and “sync now”. ${legend}</div></main>`,
   );
 }
 
-export function renderSignIn(p: { devAuth: boolean; error?: string }): string {
+export function renderSignIn(p: { devAuth: boolean; error?: string; user?: string; org?: string }): string {
   const error = p.error ? `<p class="error" role="alert">${esc(p.error)}</p>` : '';
   const form = p.devAuth
     ? `<p class="muted">Dev auth: any user and organization id.</p>
-<form method="post" action="/office/sign-in"><label for="user">User</label><input id="user" name="user" value="office" required pattern="[A-Za-z0-9_\\-]{1,64}">
-<label for="org">Organization</label><input id="org" name="org" required pattern="[A-Za-z0-9_\\-]{1,64}" placeholder="org_…">
+<form method="post" action="/office/sign-in"><label for="user">User</label><input id="user" name="user" value="${esc(p.user ?? 'office')}" required pattern="[A-Za-z0-9_\\-]{1,64}">
+<label for="org">Organization</label><input id="org" name="org" value="${esc(p.org ?? '')}" required pattern="[A-Za-z0-9_\\-]{1,64}" placeholder="org_…">
 <p><button type="submit">Sign in</button></p></form>`
     : `<p>Sign in to the app on this domain with Clerk, then reload: the page reads Clerk's session cookie.</p>`;
   return layout('Sign in — VHD office', `<div class="signin"><h1>VHD office</h1>${error}${form}</div>`);

@@ -75,7 +75,19 @@ export async function officeRoutes(scope: FastifyInstance, options: OfficeOption
     return html(reply, 200, renderOfficePage({ orgId, userId, nowMs, devices: health }));
   });
 
-  scope.get('/office/sign-in', async (_req, reply) => signIn(reply, 200));
+  // `?user=&org=` fill the dev form in (the demo prints such a link).
+  scope.get<{ Querystring: { user?: string; org?: string } }>('/office/sign-in', async (req, reply) => {
+    const { user, org } = req.query;
+    return html(
+      reply,
+      200,
+      renderSignIn({
+        devAuth: options.dev !== null,
+        ...(user && ID.test(user) ? { user } : {}),
+        ...(org && ID.test(org) ? { org } : {}),
+      }),
+    );
+  });
 
   scope.post<{ Body: Record<string, string> | undefined }>('/office/sign-in', async (req, reply) => {
     const dev = options.dev;

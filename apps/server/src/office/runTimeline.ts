@@ -18,8 +18,8 @@ export const OUTCOME_COLOURS: Record<string, string> = {
   skipped_busy: '#cfd8dc',
 };
 
-const WIDTH = 480;
-const HEIGHT = 30;
+const WIDTH = 960;
+const HEIGHT = 34;
 const AXIS = 10;
 
 export function runTimeline(runs: RunRow[], nowMs: number): string {
@@ -49,5 +49,5 @@ export function runTimeline(runs: RunRow[], nowMs: number): string {
       `<rect x="${x0.toFixed(1)}" y="${y.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" fill="${colour}" data-outcome="${esc(r.outcome)}" data-trigger="${esc(r.trigger)}"><title>${esc(title)}</title></rect>`,
     );
   }
-  return `<svg class="timeline" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-label="runs of the last 24 hours">${parts.join('')}</svg>`;
+  return `<svg class="timeline" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="runs of the last 24 hours">${parts.join('')}</svg>`;
 }

@@ -25,8 +25,9 @@ export async function saveReport(
   db: Db,
   who: Reporter,
   report: SyncHealthReport,
-  nowMs: number,
+  clockMs: number,
 ): Promise<{ runs: number }> {
+  const nowMs = Math.round(clockMs);
   const skewMs = report.sentAt - nowMs;
   const q = report.queue;
   return db.transaction(async (tx) => {
