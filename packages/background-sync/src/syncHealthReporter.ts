@@ -86,7 +86,8 @@ export class SyncHealthReporter {
       if (!res.ok) {
         const f = res.failure;
         const reason = f.kind === 'aborted' ? f.reason.message : f.message;
-        logger.info('sync health: report not sent', { reason });
+        // A refusal by the server is worth a look; a network or abort is routine (sent next time).
+        (f.kind === 'http' ? logger.warn : logger.info)('sync health: report not sent', { reason });
         return { ok: false, reason };
       }
       const last = runs.at(-1);
