@@ -1,5 +1,7 @@
 // POST /api/syncHealth and the office page: storage, clock correction, retention, authorisation
 // and organization isolation, on PGlite and Postgres.
+import type { webcrypto } from 'node:crypto';
+import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OFFICE_COOKIE } from '../src/office/officeRoutes';
 import { RETENTION } from '../src/syncHealth/healthStore';
@@ -285,5 +287,38 @@ describe.each(testBackends())('device sync health on %s', (backend) => {
     const out = await fetch(`${server.url}/office/sign-out`, { method: 'POST', redirect: 'manual' });
     expect(out.status).toBe(303);
     expect(out.headers.get('set-cookie')).toMatch(new RegExp(`${OFFICE_COOKIE}=;`));
+  });
+});
+
+describe.each(testBackends())('the office page with Clerk (CLERK_JWT_KEY) on %s', (backend) => {
+  let server: TestServer;
+  let clerkKey: webcrypto.CryptoKey;
+  beforeAll(async () => {
+    // Stands in for the Clerk instance: its PEM public key is what CLERK_JWT_KEY holds.
+    const pair = await generateKeyPair('RS256', { extractable: true });
+    clerkKey = pair.privateKey;
+    server = await startTestServer({ backend, config: { clerkJwtKey: await exportSPKI(pair.publicKey) } });
+  });
+  afterAll(() => server?.close());
+
+  it('reads Clerk’s __session cookie, checked as /api checks it, and offers no dev sign-in', async () => {
+    const token = await new SignJWT({ v: 2, o: { id: 'org_2clerk', rol: 'admin', slg: 'c' } })
+      .setProtectedHeader({ alg: 'RS256', kid: 'ins_test', typ: 'JWT' })
+      .setSubject('user_2office')
+      .setIssuedAt()
+      .setNotBefore('-5s')
+      .setExpirationTime('60s')
+      .sign(clerkKey);
+    await call(server, 'POST', '/api/syncHealth', { token, body: report('dev-clerk', Date.now(), []) });
+    const page = await fetch(`${server.url}/office`, { headers: { cookie: `__session=${token}` } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('dev-clerk phone');
+    const signIn = await fetch(`${server.url}/office/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'user=a&org=b',
+    });
+    expect(signIn.status).toBe(404);
+    expect(signIn.headers.get('set-cookie')).toBeNull();
   });
 });
