@@ -4,6 +4,7 @@ import { appConfig } from '../../config';
 import { sessionTokenProvider } from './auth';
 import { wallClock } from './clock';
 import { expoConnectivity } from './connectivity';
+import { expoDevice } from './device';
 import { documentsDir } from './documentsDir';
 import { expoFetchPort } from './fetch';
 import { expoFiles } from './files';
@@ -21,5 +22,6 @@ export function createExpoPorts(options: { fetch?: FetchPort } = {}): Ports {
     logger: syncLogger,
     documentsDir: documentsDir(),
     apiUrl: appConfig().apiUrl,
+    device: expoDevice,
   };
 }
