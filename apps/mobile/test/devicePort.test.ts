@@ -54,7 +54,11 @@ describe('expoDevice', () => {
     battery.isLowPowerModeEnabledAsync.mockResolvedValue(false);
     const { platform, capability } = await capabilityOn('ios');
     expect(platform).toBe('ios');
-    expect(capability).toMatchObject({ status: 'restricted', lowPowerMode: false, batteryOptimization: null });
+    expect(capability).toMatchObject({
+      status: 'restricted',
+      lowPowerMode: false,
+      batteryOptimization: null,
+    });
     expect(battery.isBatteryOptimizationEnabledAsync).not.toHaveBeenCalled();
   });
 
