@@ -26,11 +26,3 @@ export interface DevicePort {
   appVersion?: string;
   backgroundCapability(): Promise<BackgroundCapability>;
 }
-
-export const UNKNOWN_CAPABILITY: BackgroundCapability = {
-  status: 'unknown',
-  backgroundAppRefresh: null,
-  lowPowerMode: null,
-  batteryOptimization: null,
-  policy: null,
-};
