@@ -3,6 +3,7 @@ import type { ApiAuth } from '../../auth/authenticate';
 import { isDataError, sqlState } from '../../db/sqlstate';
 import type { Db, Tx } from '../../db/types';
 import { applyChanges, PlanDrift } from './apply';
+import { dataErrorDetail, dataErrorRejection } from './dataErrors';
 import type { UploadBody, UploadResponse } from './envelope';
 import { applied, type RawOp, type Rejection, rejected, type ValidOp, type Verdict } from './ops';
 import type { PhotoConfirmationVerifier } from './photoConfirmations';
@@ -16,21 +17,6 @@ interface Context {
   verifier: PhotoConfirmationVerifier;
   log: FastifyBaseLogger;
 }
-
-/** An op that failed while applying a transaction op by op. */
-class OpFailed extends Error {
-  constructor(
-    readonly op: ValidOp,
-    readonly rejection: Rejection,
-  ) {
-    super(rejection.message);
-  }
-}
-
-const dataErrorMessage = (err: unknown) => {
-  const e = err as { message?: string; detail?: string };
-  return [e.message, e.detail].filter(Boolean).join(': ');
-};
 
 /** Validation and upload confirmation of one op. */
 async function judge(raw: RawOp, ctx: Context): Promise<{ op: ValidOp } | { rejection: Rejection }> {
@@ -73,36 +59,113 @@ function groupTransactions<T extends { opId: number; txId: number | null }>(
   return groups;
 }
 
-/** Re-applies each transaction on its own, op by op, so a data error rejects only its transaction. */
-async function applyOneByOne(tx: Tx, groups: TxGroup[], orgId: string): Promise<Verdict[]> {
-  const verdicts: Verdict[] = [];
-  for (const group of groups) {
-    try {
-      await tx.savepoint(async () => {
-        for (const op of group.ops) {
-          const { rejections, changes } = planBatch(
-            [{ txId: group.txId, ops: [op] }],
-            await loadStoredRows(tx, [op]),
-            orgId,
-          );
-          const refusal = rejections[0];
-          if (refusal && !refusal.ok) throw new OpFailed(op, refusal.rejection);
-          try {
-            await applyChanges(tx, changes, orgId);
-          } catch (err) {
-            if (isDataError(err))
-              throw new OpFailed(op, { code: 'constraint', message: dataErrorMessage(err) });
-            throw err;
-          }
-        }
-      });
-      verdicts.push(...group.ops.map(applied));
-    } catch (err) {
-      if (!(err instanceof OpFailed)) throw err;
-      verdicts.push(...rejectTransaction(group, err.op, err.rejection));
-    }
+/** A failure of the data (not the server): a data error, or a plan the database did not follow. */
+const isDataFailure = (err: unknown) => isDataError(err) || err instanceof PlanDrift;
+
+/** Thrown to roll back a savepoint that only tried something. */
+const TRIED = Symbol('tried');
+
+/**
+ * Plans the transactions against the rows as they are now and applies them set-based in a savepoint
+ * (a fixed number of statements, whatever the number of ops). Throws when the apply fails.
+ */
+async function applyPlanned(tx: Tx, groups: readonly TxGroup[], orgId: string): Promise<Verdict[]> {
+  const ops = groups.flatMap((g) => g.ops);
+  const plan = planBatch([...groups], await loadStoredRows(tx, ops), orgId);
+  await tx.savepoint(() => applyChanges(tx, plan.changes, orgId));
+  const refused = new Set(plan.rejections.map((v) => v.opId));
+  return [...plan.rejections, ...ops.filter((op) => !refused.has(op.opId)).map(applied)];
+}
+
+/** The data failure of applying the transaction's first `count` ops, or null; rolled back either way. */
+async function tryPrefix(tx: Tx, group: TxGroup, count: number, orgId: string): Promise<unknown> {
+  try {
+    await tx.savepoint(async () => {
+      await applyPlanned(tx, [{ txId: group.txId, ops: group.ops.slice(0, count) }], orgId);
+      throw TRIED;
+    });
+  } catch (err) {
+    if (err === TRIED) return null;
+    if (isDataFailure(err)) return err;
+    throw err;
   }
-  return verdicts;
+  return null;
+}
+
+/**
+ * Why `op` (the first op whose prefix fails) cannot apply after the `count` ops before it did: the
+ * planner's answer against the rows as they then are (e.g. `not_found` after a cascade), else ours.
+ */
+async function diagnose(tx: Tx, group: TxGroup, count: number, op: ValidOp, orgId: string) {
+  let refusal: Rejection | null = null;
+  try {
+    await tx.savepoint(async () => {
+      await applyPlanned(tx, [{ txId: group.txId, ops: group.ops.slice(0, count) }], orgId);
+      const plan = planBatch([{ txId: group.txId, ops: [op] }], await loadStoredRows(tx, [op]), orgId);
+      const verdict = plan.rejections[0];
+      if (verdict && !verdict.ok) refusal = verdict.rejection;
+      throw TRIED;
+    });
+  } catch (err) {
+    if (err !== TRIED && !isDataFailure(err)) throw err;
+  }
+  return (
+    refusal ?? {
+      code: 'conflict' as const,
+      message: `${op.table} ${op.id} changed while the batch was applied; retry`,
+    }
+  );
+}
+
+/**
+ * One transaction whose apply fails: finds the op at fault by bisecting its prefixes (O(log n)
+ * applies, each rolled back) and rejects the transaction naming it.
+ */
+async function rejectFailedTransaction(
+  tx: Tx,
+  group: TxGroup,
+  failure: unknown,
+  ctx: Context,
+): Promise<Verdict[]> {
+  const orgId = ctx.auth.orgId;
+  // Invariant: the first `good` ops apply, the first `bad` ops do not (failing with `cause`).
+  let good = 0;
+  let bad = group.ops.length;
+  let cause = failure;
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    const err = await tryPrefix(tx, group, middle, orgId);
+    if (err === null) good = middle;
+    else [bad, cause] = [middle, err];
+  }
+  const op = group.ops[bad - 1]!;
+  let rejection: Rejection;
+  if (isDataError(cause)) {
+    rejection = dataErrorRejection(cause);
+    ctx.log.info({ opId: op.opId, ...dataErrorDetail(cause) }, 'op rejected by the database');
+  } else {
+    rejection = await diagnose(tx, group, good, op, orgId);
+  }
+  return rejectTransaction(group, op, rejection);
+}
+
+/**
+ * Applies transactions set-based; when the data makes that fail, bisects them: each half is planned
+ * against what the transactions before it really did, so one bad transaction among n costs O(log n)
+ * set-based applies instead of a savepoint per op.
+ */
+async function applyBisecting(tx: Tx, groups: readonly TxGroup[], ctx: Context): Promise<Verdict[]> {
+  try {
+    return await applyPlanned(tx, groups, ctx.auth.orgId);
+  } catch (err) {
+    if (!isDataFailure(err)) throw err;
+    if (groups.length === 1) return rejectFailedTransaction(tx, groups[0]!, err, ctx);
+    const half = Math.ceil(groups.length / 2);
+    return [
+      ...(await applyBisecting(tx, groups.slice(0, half), ctx)),
+      ...(await applyBisecting(tx, groups.slice(half), ctx)),
+    ];
+  }
 }
 
 /** New ops (above the watermark): validated, planned, applied set-based; verdict per op. */
@@ -119,27 +182,7 @@ async function applyNewOps(tx: Tx, ops: RawOp[], ctx: Context): Promise<Verdict[
     else accepted.push({ txId: group.txId, ops: group.ops.map((j) => (j.result as { op: ValidOp }).op) });
   }
   if (accepted.length === 0) return verdicts;
-
-  const orgId = ctx.auth.orgId;
-  const stored = await loadStoredRows(
-    tx,
-    accepted.flatMap((g) => g.ops),
-  );
-  const plan = planBatch(accepted, stored, orgId);
-  const refused = new Set(plan.rejections.map((v) => v.opId));
-  try {
-    await tx.savepoint(() => applyChanges(tx, plan.changes, orgId));
-  } catch (err) {
-    if (!isDataError(err) && !(err instanceof PlanDrift)) throw err;
-    ctx.log.info(
-      { reason: (err as Error).message },
-      'set-based apply failed; re-applying transaction by transaction',
-    );
-    // Each transaction is judged again against what the ones before it really did.
-    return [...verdicts, ...(await applyOneByOne(tx, accepted, orgId))];
-  }
-  const appliedOps = accepted.flatMap((g) => g.ops).filter((op) => !refused.has(op.opId));
-  return [...verdicts, ...plan.rejections, ...appliedOps.map(applied)];
+  return [...verdicts, ...(await applyBisecting(tx, accepted, ctx))];
 }
 
 const validTxId = (raw: RawOp) => (Number.isSafeInteger(raw.tx_id) ? (raw.tx_id as number) : null);

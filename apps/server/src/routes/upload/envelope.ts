@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { HttpError } from '../../errors';
+import { isStorableText } from './clientText';
 
 export const MAX_OPS = 2000;
 export const MAX_BYTES = 4 * 1024 * 1024;
@@ -34,5 +35,24 @@ export function assertUniqueOpIds(body: UploadBody): void {
     if (seen.has(op_id))
       throw new HttpError(400, 'invalid_request', `op_id ${op_id} appears more than once in the batch`);
     seen.add(op_id);
+  }
+}
+
+const invalid = (message: string) => new HttpError(400, 'invalid_request', `Invalid request: ${message}`);
+
+/**
+ * Checks what the schema cannot, before it runs (its type coercion would turn `"7"` or `true` into
+ * an op_id): the envelope's values as sent are JSON numbers and storable text.
+ */
+export function assertEnvelopeTypes(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const { client_id: clientId, batch } = body as { client_id?: unknown; batch?: unknown };
+  if (clientId !== undefined && typeof clientId !== 'string') throw invalid('client_id must be a string');
+  if (typeof clientId === 'string' && !isStorableText(clientId))
+    throw invalid('client_id holds text the database cannot store (NUL or an unpaired surrogate)');
+  if (!Array.isArray(batch)) return;
+  for (const op of batch) {
+    const opId = (op as { op_id?: unknown } | null)?.op_id;
+    if (opId !== undefined && typeof opId !== 'number') throw invalid('every op_id must be a JSON number');
   }
 }

@@ -1,6 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { processUpload } from './batch';
-import { assertUniqueOpIds, MAX_BYTES, MAX_OPS, tooManyOps, UploadBody } from './envelope';
+import {
+  assertEnvelopeTypes,
+  assertUniqueOpIds,
+  MAX_BYTES,
+  MAX_OPS,
+  tooManyOps,
+  UploadBody,
+} from './envelope';
 
 /** `POST /api/powersync/upload` (registered inside the authenticated /api scope). */
 export async function uploadRoutes(app: FastifyInstance) {
@@ -14,6 +21,7 @@ export async function uploadRoutes(app: FastifyInstance) {
       preValidation: async (req) => {
         const batch = (req.body as { batch?: unknown } | null)?.batch;
         if (Array.isArray(batch) && batch.length > MAX_OPS) throw tooManyOps();
+        assertEnvelopeTypes(req.body);
       },
     },
     async (req) => {

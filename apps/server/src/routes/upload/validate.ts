@@ -1,3 +1,4 @@
+import { quote, unstorableTextPath } from './clientText';
 import type { ConfirmationFields, OpKind, RawOp, Rejection, ValidOp } from './ops';
 import { type ColumnSpec, type TableSpec, tableSpec } from './tables';
 
@@ -19,6 +20,10 @@ const fail = (code: Rejection['code'], message: string): never => {
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** A client-named key looked up as an own property only (never `toString` & co. from the prototype). */
+const own = <T>(record: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(record, key) ? record[key] : undefined;
+
 /** A column value as sent → the value stored (null stays null). */
 function convert(column: string, spec: ColumnSpec, value: unknown): unknown {
   if (value === null || value === undefined) return null;
@@ -26,10 +31,7 @@ function convert(column: string, spec: ColumnSpec, value: unknown): unknown {
     case 'text': {
       if (typeof value !== 'string') return fail('invalid', `${column} must be text`);
       if (spec.oneOf && !spec.oneOf.includes(value)) {
-        return fail(
-          'invalid',
-          `${column} must be one of ${spec.oneOf.join(', ')}; got "${value.slice(0, 50)}"`,
-        );
+        return fail('invalid', `${column} must be one of ${spec.oneOf.join(', ')}; got ${quote(value)}`);
       }
       if (spec.maxLength !== undefined && value.length > spec.maxLength) {
         return fail(
@@ -45,6 +47,8 @@ function convert(column: string, spec: ColumnSpec, value: unknown): unknown {
     case 'timestamptz': {
       const time = typeof value === 'string' && ISO_TIMESTAMP.test(value) ? Date.parse(value) : Number.NaN;
       if (Number.isNaN(time)) return fail('invalid', `${column} must be an ISO-8601 timestamp`);
+      const year = new Date(time).getUTCFullYear();
+      if (year < 1 || year > 9999) return fail('invalid', `${column} must be between the years 1 and 9999`);
       return new Date(time).toISOString();
     }
     case 'integer':
@@ -60,9 +64,9 @@ function convert(column: string, spec: ColumnSpec, value: unknown): unknown {
 }
 
 function confirmationFields(data: Record<string, unknown>): ConfirmationFields | null {
-  const sent = CONFIRMATION.filter((c) => data[c] !== undefined);
+  const sent = CONFIRMATION.filter((c) => own(data, c) !== undefined);
   if (sent.length === 0) return null;
-  const [publicId, version, signature] = CONFIRMATION.map((c) => data[c]);
+  const [publicId, version, signature] = CONFIRMATION.map((c) => own(data, c));
   if (typeof publicId !== 'string' || publicId === '' || typeof signature !== 'string' || signature === '') {
     return fail('invalid', `${CONFIRMATION.join(', ')} must be sent together, with non-empty values`);
   }
@@ -88,9 +92,9 @@ function readValues(table: TableSpec, id: string, data: Record<string, unknown>,
     }
     if (table.serverOwned.includes(column)) fail('forbidden', `${column} is set by the server`);
     if ((CONFIRMATION as readonly string[]).includes(column) && table.confirmed) continue;
-    const spec = table.columns[column];
-    if (!spec) fail('unknown_column', `${table.name} has no column ${column}`);
-    values[column] = convert(column, spec as ColumnSpec, value);
+    const spec = own(table.columns, column);
+    if (!spec) return fail('unknown_column', `${table.name} has no column ${quote(column)}`);
+    values[column] = convert(column, spec, value);
   }
   return values;
 }
@@ -100,7 +104,7 @@ function readOld(table: TableSpec, old: unknown): Record<string, unknown> | null
   if (!isObject(old)) return fail('invalid', 'old must be an object');
   const out: Record<string, unknown> = {};
   for (const column of table.guardedByOld) {
-    if (column in old)
+    if (Object.hasOwn(old, column))
       out[column] = convert(`old.${column}`, table.columns[column] as ColumnSpec, old[column]);
   }
   return Object.keys(out).length > 0 ? out : null;
@@ -118,12 +122,15 @@ export function validateOp(
   try {
     if (raw.tx_id !== undefined && raw.tx_id !== null && txId === null)
       fail('invalid', 'tx_id must be an integer');
+    const unstorable = unstorableTextPath(raw, 'op');
+    if (unstorable)
+      fail('invalid', `${unstorable} holds text the database cannot store (NUL or an unpaired surrogate)`);
     if (typeof raw.op !== 'string' || !OP_KINDS.includes(raw.op))
       fail('invalid', 'op must be PUT, PATCH or DELETE');
     const kind = raw.op as OpKind;
     if (typeof raw.type !== 'string') return fail('invalid', 'type must be a table name');
     const table = tableSpec(raw.type);
-    if (!table) return fail('unknown_table', `${raw.type.slice(0, 64)} is not a synced table`);
+    if (!table) return fail('unknown_table', `${quote(raw.type)} is not a synced table`);
     if (typeof raw.id !== 'string' || !UUID.test(raw.id)) return fail('invalid', 'id must be a UUID');
     const id = raw.id.toLowerCase();
     if (kind === 'DELETE') {
