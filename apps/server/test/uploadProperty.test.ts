@@ -54,7 +54,10 @@ const op = fc.record(
 /** A well-formed envelope: unique op_ids, any op contents. */
 const envelope = fc.array(fc.tuple(fc.integer({ min: 1, max: 3 }), op), { maxLength: 12 }).map((ops) => {
   let opId = 0;
-  return ops.map(([gap, o]) => ({ ...o, op_id: (opId += gap) }));
+  return ops.map(([gap, o]) => {
+    opId += gap;
+    return { ...o, op_id: opId };
+  });
 });
 
 /** Keys Fastify's JSON parser refuses (prototype poisoning) with a 400 for the whole body. */
