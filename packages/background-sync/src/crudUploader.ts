@@ -45,7 +45,7 @@ export interface CrudUploaderDeps {
   connectivity: Connectivity;
   clock: Clock;
   logger: Logger;
-  settings: Pick<SyncSettings, 'crudMaxOps' | 'crudMaxBytes' | 'requestTimeoutMs'>;
+  settings: Pick<SyncSettings, 'crudMaxOps' | 'crudMaxBytes' | 'crudServerMaxBytes' | 'requestTimeoutMs'>;
   hooks?: CrudUploaderHooks;
 }
 
@@ -146,7 +146,7 @@ export class CrudUploader {
       });
 
       if (!res.ok) {
-        if (isTooLarge(res.failure)) {
+        if (isTooLarge(res.failure, bytes, settings.crudServerMaxBytes)) {
           if (plan.transactions > 1) {
             maxOps = Math.max(1, Math.floor(plan.count / 2));
             maxBytes = Math.max(1, Math.floor(plan.bytes / 2));
@@ -162,7 +162,10 @@ export class CrudUploader {
           const rejected = ops.map((op) => ({
             op_id: op.op_id,
             code: 'too_large',
-            message: res.failure.kind === 'http' ? res.failure.message : 'too large',
+            message:
+              res.failure.kind === 'http'
+                ? res.failure.message
+                : `${bytes} bytes is over the server's limit of ${settings.crudServerMaxBytes} (the request failed on the network)`,
           }));
           await this.finish(batch, ops, { applied: [], rejected });
           result.rejected += rejected.length;
@@ -298,8 +301,12 @@ function groupTransactions(rows: CrudRow[]): TxGroup[] {
   return groups;
 }
 
-function isTooLarge(f: ApiFailure): boolean {
-  return f.kind === 'http' && f.status === 413;
+/**
+ * A 413, or a network failure of a body over the server's limit: a server may refuse such a body and
+ * close before reading it, and a client still writing then sees EPIPE/"fetch failed", not the 413.
+ */
+function isTooLarge(f: ApiFailure, bytes: number, serverMaxBytes: number): boolean {
+  return (f.kind === 'http' && f.status === 413) || (f.kind === 'network' && bytes > serverMaxBytes);
 }
 
 /** Every op sent must be answered exactly once, as applied or rejected. */

@@ -18,6 +18,11 @@ export interface SyncSettings {
   uploadDrainFloorBytesPerSec: number;
   crudMaxOps: number;
   crudMaxBytes: number;
+  /**
+   * The server's request body limit (its 413 names it as `maxBytes`): a request over it that fails
+   * on the network was most likely cut off by the server for its size, so it is halved, not retried.
+   */
+  crudServerMaxBytes: number;
   signBatchSize: number;
   uploadConcurrency: number;
   retryBaseMs: number;
@@ -41,6 +46,7 @@ export const DEFAULT_SETTINGS: SyncSettings = {
   uploadDrainFloorBytesPerSec: 8_192,
   crudMaxOps: 1_000,
   crudMaxBytes: 1024 * 1024,
+  crudServerMaxBytes: 4 * 1024 * 1024,
   signBatchSize: 50,
   uploadConcurrency: 10,
   retryBaseMs: 30_000,

@@ -237,6 +237,27 @@ describe('a background run', () => {
     expect(await serverCount('schedules')).toBe(40);
   });
 
+  it("a network error on a body over the server's limit is taken as too large: halves, not a stop", async () => {
+    await insertSchedules(40);
+    // As a server does that answers 413 and closes while the client still writes: the socket dies.
+    fx.proxy.setRules([{ path: UPLOAD, times: 1, fault: { kind: 'reset' } }]);
+    const { engine } = engineFor({ settings: { crudServerMaxBytes: 2_000 } });
+    const report = await engine.runBackgroundSync({ budgetMs: 10_000, trigger: 'background' });
+    expect(report.outcome).toBe('completed');
+    expect(fx.proxy.requests.filter((r) => r.path === UPLOAD).map((r) => r.result)[0]).toBe('reset');
+    expect(report.counts['crud.applied']).toBe(40);
+    expect(await serverCount('schedules')).toBe(40);
+
+    // Within the limit, the same failure is the network's: the phase stops and the ops wait.
+    await insertSchedules(2, 'Later');
+    fx.proxy.reset();
+    fx.proxy.setRules([{ path: UPLOAD, fault: { kind: 'reset' } }]);
+    const small = await engineFor().engine.runBackgroundSync({ budgetMs: 10_000, trigger: 'background' });
+    expect(small.outcome).not.toBe('completed');
+    expect(fx.proxy.count(UPLOAD)).toBe(1);
+    expect(await pending()).toBe(2);
+  });
+
   it('a server that accepts connections and never answers: the run ends by its budget + 2 s', async () => {
     await insertSchedules(2);
     const budgetMs = 1_500;
