@@ -101,6 +101,32 @@ describe.each(testBackends())('POST /webhooks/cloudinary (%s)', (backend) => {
     });
   });
 
+  it('never fills a photo re-created after its asset was uploaded: a replay, or a late first delivery', async () => {
+    const photoId = await insertPhoto(server.db, 'org_w');
+    const uploaded = { ...notification(photoId), version: Math.floor(Date.now() / 1000) - 60 };
+    expect(await post(uploaded)).toEqual({ status: 200, body: { ok: true, updated: true } });
+    // The row is deleted (its asset with it) and the same id PUT again.
+    await server.db.query('DELETE FROM photos WHERE id = $1', [photoId]);
+    await insertPhoto(server.db, 'org_w', photoId);
+    expect(await post(uploaded)).toEqual({ status: 200, body: { ok: true, updated: false } });
+    expect(await photoFields(server.db, photoId)).toMatchObject({
+      cloudinary_public_id: null,
+      cloudinary_url: null,
+    });
+
+    // A notification first delivered after the deletion is the deleted row's too.
+    const late = await insertPhoto(server.db, 'org_w');
+    const lateUpload = { ...notification(late), version: Math.floor(Date.now() / 1000) - 30 };
+    await server.db.query('DELETE FROM photos WHERE id = $1', [late]);
+    await insertPhoto(server.db, 'org_w', late);
+    expect(await post(lateUpload)).toEqual({ status: 200, body: { ok: true, updated: false } });
+
+    // The re-created row's own upload, after the deletion, fills it.
+    const fresh = { ...notification(photoId), version: Math.floor(Date.now() / 1000) + 1 };
+    expect(await post(fresh)).toEqual({ status: 200, body: { ok: true, updated: true } });
+    expect(await photoFields(server.db, photoId)).toMatchObject({ cloudinary_version: fresh.version });
+  });
+
   it("never writes a photo of another organization than the public id's", async () => {
     const photoId = await insertPhoto(server.db, 'org_w');
     expect(await post(notification(photoId, 'org_other'))).toEqual({

@@ -3,7 +3,11 @@ import type { TestServer } from '../src/testing';
 import { uploadBody } from './images';
 
 /** Inserts a photo row (and its organization) directly, as if its CRUD upload had been applied. */
-export async function insertPhoto(db: Db, orgId: string, photoId = crypto.randomUUID()): Promise<string> {
+export async function insertPhoto(
+  db: Db,
+  orgId: string,
+  photoId: string = crypto.randomUUID(),
+): Promise<string> {
   await db.query('INSERT INTO organizations (id) VALUES ($1) ON CONFLICT (id) DO NOTHING', [orgId]);
   await db.query("INSERT INTO photos (id, org_id, kind) VALUES ($1, $2, 'before')", [photoId, orgId]);
   return photoId;

@@ -1,14 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { MediaService } from '../cloudinary/mediaService';
+import { admitNotification } from '../cloudinary/notificationReplays';
 import { fillPhotoAsset } from '../cloudinary/photoRows';
 import { parsePhotoPublicId } from '../cloudinary/photoUpload';
 import { checkNotification } from '../cloudinary/signature';
-import type { Queryable } from '../db';
+import type { Db } from '../db';
 
 export const CLOUDINARY_WEBHOOK_PATH = '/webhooks/cloudinary';
 
 interface UploadNotification {
   notification_type?: unknown;
+  asset_id?: unknown;
   public_id?: unknown;
   version?: unknown;
   bytes?: unknown;
@@ -23,7 +25,7 @@ interface UploadNotification {
  */
 export async function cloudinaryWebhookRoutes(
   scope: FastifyInstance,
-  options: { media: MediaService; db: Queryable },
+  options: { media: MediaService; db: Db },
 ): Promise<void> {
   // The signature covers the exact bytes: keep the body as text and parse it after verifying.
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
@@ -74,17 +76,24 @@ export async function cloudinaryWebhookRoutes(
       // Other notification types and other assets are not ours to act on; Cloudinary only needs a 2xx.
       return { ok: true, updated: false };
     }
-    const updated = await fillPhotoAsset(options.db, {
-      ...photo,
-      publicId: notification.public_id as string,
-      version,
-      // Derived as a confirmation derives it, so the stored URL is the same whichever arrives first.
-      url: options.media.deliveryUrl(notification.public_id as string, version),
-      bytes: positiveInteger(notification.bytes),
-      width: positiveInteger(notification.width),
-      height: positiveInteger(notification.height),
+    const publicId = notification.public_id as string;
+    const assetId = typeof notification.asset_id === 'string' ? notification.asset_id : null;
+    const { verdict, updated } = await options.db.transaction(async (tx) => {
+      const verdict = await admitNotification(tx, { publicId, version, assetId });
+      if (verdict !== 'new') return { verdict, updated: false };
+      const updated = await fillPhotoAsset(tx, {
+        ...photo,
+        publicId,
+        version,
+        // Derived as a confirmation derives it, so the stored URL is the same whichever arrives first.
+        url: options.media.deliveryUrl(publicId, version),
+        bytes: positiveInteger(notification.bytes),
+        width: positiveInteger(notification.width),
+        height: positiveInteger(notification.height),
+      });
+      return { verdict, updated };
     });
-    request.log.info({ publicId: notification.public_id, updated }, 'cloudinary upload notification');
+    request.log.info({ publicId, version, verdict, updated }, 'cloudinary upload notification');
     return { ok: true, updated };
   });
 }
