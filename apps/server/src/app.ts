@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import { installAuthentication } from './auth/authenticate';
 import { loadDevKey } from './auth/devKey';
 import { devSessionRoutes } from './auth/devSession';
+import { installBodyTimeout } from './bodyTimeout';
 import { registerPhotoMedia } from './cloudinary/photoMedia';
 import { type Config, checkConfig } from './config';
 import { openDb } from './db/open';
@@ -44,7 +45,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     genReqId: () => randomUUID(),
     // Routes that take large bodies (CRUD upload) raise this for themselves.
     bodyLimit: 1024 * 1024,
+    // Slow clients: an idle socket is closed; a whole request must arrive within the request timeout
+    // (long enough for a 25 MiB photo to the dev media store); JSON bodies have their own, shorter one.
+    connectionTimeout: config.connectionTimeoutMs,
+    requestTimeout: config.requestTimeoutMs,
+    trustProxy: config.trustProxy.length > 0 ? config.trustProxy : false,
   });
+  // JSON everywhere: a text/plain body is a 415, not a string handed to a route.
+  app.removeContentTypeParser('text/plain');
+  installBodyTimeout(app, config.bodyTimeoutMs, (url) => url.startsWith('/dev-media/'));
   if (!opts.db) app.addHook('onClose', () => db.close());
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
@@ -61,9 +70,15 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
 
   // Clerk session tokens, or dev-auth tokens verified the same way with the dev key.
   const devKey = config.clerkJwtKey ? null : await loadDevKey(config.dataDir);
-  installAuthentication(app, { db, jwtKey: config.clerkJwtKey ?? devKey!.publicPem });
   const devIssuer = `${config.publicUrl}/dev`;
-  if (devKey) await app.register(devSessionRoutes(devKey, devIssuer));
+  installAuthentication(app, {
+    db,
+    jwtKey: config.clerkJwtKey ?? devKey!.publicPem,
+    issuer: devKey ? devIssuer : config.clerkIssuer,
+    authorizedParties: config.clerkAuthorizedParties,
+  });
+  if (devKey)
+    await app.register(devSessionRoutes(devKey, devIssuer, config.clerkAuthorizedParties[0] ?? null));
   const now = opts.now ?? Date.now;
 
   await app.register(healthRoutes);

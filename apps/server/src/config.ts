@@ -10,6 +10,10 @@ export const ConfigSchema = Type.Object({
   databaseUrl: Type.Optional(Type.String({ pattern: '^postgres(ql)?://' })),
   /** Clerk's PEM public key (networkless verification); dev auth when absent. */
   clerkJwtKey: Type.Optional(Type.String({ pattern: '-----BEGIN PUBLIC KEY-----' })),
+  /** Accepted `iss` of session tokens (your Clerk Frontend API URL); dev auth checks its own issuer. */
+  clerkIssuer: Type.Optional(Type.String({ pattern: '^https?://' })),
+  /** Accepted `azp` (origins of your web front ends); a session token without one is then refused. */
+  clerkAuthorizedParties: Type.Array(Type.String({ minLength: 1 })),
   /** `cloudinary://<key>:<secret>@<cloud>`; dev media store when absent. */
   cloudinaryUrl: Type.Optional(Type.String({ pattern: '^cloudinary://[^:]+:[^@]+@.+' })),
   powersyncUrl: Type.Optional(Type.String({ pattern: '^https?://' })),
@@ -28,6 +32,16 @@ export const ConfigSchema = Type.Object({
   /** Requests per user per window on /api. */
   rateLimitMax: Type.Integer({ minimum: 1 }),
   rateLimitWindowMs: Type.Integer({ minimum: 1 }),
+  /** Requests per IP per window on each group of unauthenticated routes (/webhooks, /dev, /dev-media). */
+  ipRateLimitMax: Type.Integer({ minimum: 1 }),
+  /** A socket with no bytes either way for this long is closed. */
+  connectionTimeoutMs: Type.Integer({ minimum: 1 }),
+  /** A JSON body must be received this long after its headers (the dev media upload has the request timeout). */
+  bodyTimeoutMs: Type.Integer({ minimum: 1 }),
+  /** A whole request (headers and body) must be received within this. */
+  requestTimeoutMs: Type.Integer({ minimum: 1 }),
+  /** Addresses/CIDRs of proxies in front of the server whose X-Forwarded-For names the client IP. */
+  trustProxy: Type.Array(Type.String({ minLength: 1 })),
   /** PowerSync token signing key (PKCS#8 PEM or private JWK); generated under dataDir when absent (dev). */
   powersyncJwtKey: Type.Optional(Type.String({ minLength: 1 })),
   /** Public keys still published after a rotation (a JWKS, one JWK or one PEM). */
@@ -59,6 +73,13 @@ function integer(env: Env, name: string, fallback: number): number {
   return Number(raw);
 }
 
+/** A comma-separated list. */
+const list = (v: string | undefined) =>
+  (v ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
 /** Reads the configuration from environment variables and checks it. */
 export function loadConfig(env: Env = process.env): Config {
   const port = integer(env, 'PORT', 3000);
@@ -71,6 +92,8 @@ export function loadConfig(env: Env = process.env): Config {
     databaseUrl: blankToUndefined(env.DATABASE_URL),
     // Keys pasted into env files often carry literal "\n".
     clerkJwtKey: blankToUndefined(env.CLERK_JWT_KEY)?.replace(/\\n/g, '\n'),
+    clerkIssuer: blankToUndefined(env.CLERK_ISSUER)?.replace(/\/+$/, ''),
+    clerkAuthorizedParties: list(env.CLERK_AUTHORIZED_PARTIES),
     cloudinaryUrl: blankToUndefined(env.CLOUDINARY_URL),
     powersyncUrl: blankToUndefined(env.POWERSYNC_URL)?.replace(/\/+$/, ''),
     publicUrl: (blankToUndefined(env.PUBLIC_URL) ?? `http://${urlHost}:${port}`).replace(/\/+$/, ''),
@@ -78,6 +101,12 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: (blankToUndefined(env.LOG_LEVEL) ?? 'info') as Config['logLevel'],
     rateLimitMax: integer(env, 'RATE_LIMIT_MAX', 600),
     rateLimitWindowMs: integer(env, 'RATE_LIMIT_WINDOW_MS', 60_000),
+    ipRateLimitMax: integer(env, 'IP_RATE_LIMIT_MAX', 600),
+    connectionTimeoutMs: integer(env, 'CONNECTION_TIMEOUT_MS', 60_000),
+    bodyTimeoutMs: integer(env, 'BODY_TIMEOUT_MS', 60_000),
+    // A 25 MiB photo to the dev media store over a link of ≥ 240 kbit/s.
+    requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 15 * 60_000),
+    trustProxy: list(env.TRUST_PROXY),
     powersyncJwtKey: blankToUndefined(env.POWERSYNC_JWT_KEY)?.replace(/\\n/g, '\n'),
     powersyncJwtPreviousKeys: blankToUndefined(env.POWERSYNC_JWT_PREVIOUS_KEYS)?.replace(/\\n/g, '\n'),
     powersyncJwtAudience: blankToUndefined(env.POWERSYNC_JWT_AUDIENCE) ?? 'vhd-powersync',
@@ -93,6 +122,8 @@ const ENV_NAME: Record<string, string> = {
   dataDir: 'DATA_DIR',
   databaseUrl: 'DATABASE_URL',
   clerkJwtKey: 'CLERK_JWT_KEY',
+  clerkIssuer: 'CLERK_ISSUER',
+  clerkAuthorizedParties: 'CLERK_AUTHORIZED_PARTIES',
   cloudinaryUrl: 'CLOUDINARY_URL',
   powersyncUrl: 'POWERSYNC_URL',
   publicUrl: 'PUBLIC_URL',
@@ -100,6 +131,11 @@ const ENV_NAME: Record<string, string> = {
   logLevel: 'LOG_LEVEL',
   rateLimitMax: 'RATE_LIMIT_MAX',
   rateLimitWindowMs: 'RATE_LIMIT_WINDOW_MS',
+  ipRateLimitMax: 'IP_RATE_LIMIT_MAX',
+  connectionTimeoutMs: 'CONNECTION_TIMEOUT_MS',
+  bodyTimeoutMs: 'BODY_TIMEOUT_MS',
+  requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
+  trustProxy: 'TRUST_PROXY',
   powersyncJwtKey: 'POWERSYNC_JWT_KEY',
   powersyncJwtPreviousKeys: 'POWERSYNC_JWT_PREVIOUS_KEYS',
   powersyncJwtAudience: 'POWERSYNC_JWT_AUDIENCE',

@@ -34,7 +34,13 @@ export interface TestServer {
   db: Db;
   config: Config;
   /** A dev-auth session token (Clerk-shaped) for user/org; defaults: random user, org 'org_test'. */
-  mintToken(opts?: { userId?: string; orgId?: string | null; expiresInSec?: number }): Promise<string>;
+  mintToken(opts?: {
+    userId?: string;
+    orgId?: string | null;
+    expiresInSec?: number;
+    /** `azp`; default: the first of CLERK_AUTHORIZED_PARTIES, null for none. */
+    authorizedParty?: string | null;
+  }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -129,6 +135,8 @@ export async function startTestServer(
     await app.listen({ port, host: '127.0.0.1' });
     const devKey = config.clerkJwtKey ? null : await loadDevKey(config.dataDir);
     const served = app;
+    const authorizedParty = (asked: string | null | undefined) =>
+      asked === undefined ? config.clerkAuthorizedParties[0] : (asked ?? undefined);
     return {
       url: `http://127.0.0.1:${port}`,
       app,
@@ -140,6 +148,9 @@ export async function startTestServer(
           userId: o.userId ?? `user_${randomBytes(6).toString('hex')}`,
           orgId: o.orgId === undefined ? 'org_test' : o.orgId,
           ...(o.expiresInSec === undefined ? {} : { expiresInSec: o.expiresInSec }),
+          ...(authorizedParty(o.authorizedParty)
+            ? { authorizedParty: authorizedParty(o.authorizedParty)! }
+            : {}),
         });
       },
       async close() {

@@ -1,6 +1,8 @@
 import type { webcrypto } from 'node:crypto';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { loadDevKey } from '../src/auth/devKey';
+import { mintDevSessionToken } from '../src/auth/devTokens';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { call, uuid } from './support/http';
 
@@ -90,6 +92,20 @@ describe.each(testBackends())('authentication on %s', (backend) => {
     );
   });
 
+  it("refuses a dev-key token from another issuer than this server's dev auth", async () => {
+    const key = await loadDevKey(server.config.dataDir);
+    const elsewhere = await mintDevSessionToken(key, 'https://elsewhere.example/dev', {
+      userId: 'user_x',
+      orgId: 'org_test',
+    });
+    const res = await call(server, 'POST', '/api/powersync/upload', {
+      token: elsewhere,
+      body: { client_id: `c-${uuid()}`, batch: [] },
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.error.message).toMatch(/issuer/);
+  });
+
   it('creates the organization row on the first authenticated request', async () => {
     const orgId = `org_${uuid().slice(0, 8)}`;
     const token = await server.mintToken({ orgId });
@@ -146,6 +162,41 @@ describe.each(testBackends())('Clerk mode (CLERK_JWT_KEY) on %s', (backend) => {
     ]);
     expect((await call(server, 'POST', '/dev/session', { body: {} })).status).toBe(404);
     await expect(server.mintToken()).rejects.toThrow(/dev auth/);
+  });
+
+  it('checks the issuer (CLERK_ISSUER) and the authorized party (CLERK_AUTHORIZED_PARTIES) when set', async () => {
+    const issuer = 'https://clerk.vhd.example';
+    const party = 'https://office.vhd.example';
+    const checking = await startTestServer({
+      backend,
+      config: {
+        clerkJwtKey: server.config.clerkJwtKey!,
+        clerkIssuer: issuer,
+        clerkAuthorizedParties: [party],
+      },
+    });
+    onTestFinished(() => checking.close());
+    const org = { v: 2, o: { id: 'org_2iss', rol: 'admin' } };
+    const cases: [Record<string, unknown>, number][] = [
+      [{ ...org, iss: issuer, azp: party }, 200],
+      [{ ...org, azp: party }, 401],
+      [{ ...org, iss: 'https://evil.example', azp: party }, 401],
+      [{ ...org, iss: issuer }, 401],
+      [{ ...org, iss: issuer, azp: 'https://evil.example' }, 401],
+    ];
+    for (const [claims, status] of cases) {
+      const res = await call(checking, 'POST', '/api/powersync/upload', {
+        token: await clerkToken(claims),
+        body: { client_id: `c-${uuid()}`, batch: [] },
+      });
+      expect(res.status, JSON.stringify(claims)).toBe(status);
+    }
+    // Without the settings, neither claim is checked (the server above them is the plain one).
+    const plain = await call(server, 'POST', '/api/powersync/upload', {
+      token: await clerkToken({ ...org, iss: 'https://evil.example' }),
+      body: { client_id: `c-${uuid()}`, batch: [] },
+    });
+    expect(plain.status).toBe(200);
   });
 
   it('refuses dev-auth tokens', async () => {

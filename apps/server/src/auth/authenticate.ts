@@ -33,18 +33,32 @@ function verificationMessage(err: unknown): string {
   return `Session token rejected: ${(err as Error).message}`;
 }
 
+export interface AuthenticationOptions {
+  db: Db;
+  /** The Clerk PEM public key, or the dev key in dev mode. */
+  jwtKey: string;
+  /** The accepted `iss`; unchecked when absent. */
+  issuer: string | undefined;
+  /** The accepted `azp` values; unchecked when empty. */
+  authorizedParties: string[];
+}
+
 /**
- * Decorates the app with `authenticate` (Clerk `verifyToken`, networkless with `jwtKey` — the Clerk
- * PEM key, or the dev key in dev mode) and requests with `auth`.
+ * Decorates the app with `authenticate` (Clerk `verifyToken`, networkless, with the issuer and
+ * authorized-party checks configured) and requests with `auth`.
  */
-export function installAuthentication(app: FastifyInstance, opts: { jwtKey: string; db: Db }): void {
+export function installAuthentication(app: FastifyInstance, opts: AuthenticationOptions): void {
   const recordMembership = createMembershipRecorder(opts.db);
   app.decorateRequest('auth', null as unknown as ApiAuth);
   app.decorate('authenticate', async (req: FastifyRequest) => {
     const token = bearerToken(req);
     let claims: Record<string, unknown>;
     try {
-      claims = (await verifyToken(token, { jwtKey: opts.jwtKey })) as Record<string, unknown>;
+      claims = (await verifyToken(token, {
+        jwtKey: opts.jwtKey,
+        ...(opts.issuer ? { issuer: opts.issuer } : {}),
+        ...(opts.authorizedParties.length > 0 ? { authorizedParties: opts.authorizedParties } : {}),
+      })) as Record<string, unknown>;
     } catch (err) {
       throw new HttpError(401, 'unauthorized', verificationMessage(err));
     }

@@ -1,5 +1,7 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
+import { ipRateLimit } from '../ipRateLimit';
 import type { DevKey } from './devKey';
 import { mintDevSessionToken } from './devTokens';
 
@@ -22,8 +24,9 @@ export const withPrefix = (prefix: string, id: string) => (id.startsWith(prefix)
  * session token that the normal `verifyToken` path accepts. `org: null` mints a session without
  * an organization.
  */
-export function devSessionRoutes(key: DevKey, issuer: string) {
+export function devSessionRoutes(key: DevKey, issuer: string, authorizedParty: string | null) {
   return async function routes(app: FastifyInstance) {
+    await app.register(rateLimit, ipRateLimit(app.config));
     app.post<{ Body: Type.Static<typeof Body> }>(
       '/dev/session',
       {
@@ -42,6 +45,7 @@ export function devSessionRoutes(key: DevKey, issuer: string) {
           orgId,
           ...(body.role ? { orgRole: body.role } : {}),
           ...(body.expiresInSec ? { expiresInSec: body.expiresInSec } : {}),
+          ...(authorizedParty ? { authorizedParty } : {}),
         });
         return { token, userId, orgId };
       },

@@ -8,6 +8,8 @@ export interface DevTokenRequest {
   orgId: string | null;
   orgRole?: string;
   expiresInSec?: number;
+  /** `azp`: the front end the session belongs to (checked when CLERK_AUTHORIZED_PARTIES is set). */
+  authorizedParty?: string;
 }
 
 /** Mints a Clerk-shaped (version 2) session token signed with the dev key. */
@@ -18,6 +20,7 @@ export function mintDevSessionToken(key: DevKey, issuer: string, req: DevTokenRe
     sid: `sess_${randomBytes(12).toString('hex')}`,
     fva: [0, -1],
   };
+  if (req.authorizedParty) claims.azp = req.authorizedParty;
   if (req.orgId)
     claims.o = { id: req.orgId, rol: req.orgRole ?? 'admin', slg: req.orgId.replace(/^org_/, '') };
   const expiresIn = req.expiresInSec ?? 3600;

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { ipRateLimit } from '../ipRateLimit';
 import { loadDevMediaAccount } from '../media/devAccount';
 import { DevMediaStore } from '../media/devMediaStore';
 import { cloudinaryUploadRoutes } from '../routes/cloudinaryUpload';
@@ -48,7 +50,12 @@ export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyP
   app.addHook('onReady', async () => assetDeletions.kick());
 
   await app.register(cloudinaryWebhookRoutes, { media, db });
-  if (devMediaStore) await app.register(devMediaStore.routes);
+  if (devMediaStore) {
+    await app.register(async (scope) => {
+      await scope.register(rateLimit, ipRateLimit(config));
+      await scope.register(devMediaStore.routes);
+    });
+  }
   return async (api) => {
     await api.register(cloudinaryUploadRoutes, { media, db, publicUrl });
   };

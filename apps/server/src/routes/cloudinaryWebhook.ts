@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { MediaService } from '../cloudinary/mediaService';
 import { admitNotification } from '../cloudinary/notificationReplays';
@@ -5,6 +6,7 @@ import { fillPhotoAsset } from '../cloudinary/photoRows';
 import { parsePhotoPublicId } from '../cloudinary/photoUpload';
 import { checkNotification } from '../cloudinary/signature';
 import type { Db } from '../db';
+import { ipRateLimit } from '../ipRateLimit';
 
 export const CLOUDINARY_WEBHOOK_PATH = '/webhooks/cloudinary';
 
@@ -27,6 +29,8 @@ export async function cloudinaryWebhookRoutes(
   scope: FastifyInstance,
   options: { media: MediaService; db: Db },
 ): Promise<void> {
+  // No session to limit by: per IP (Cloudinary posts from few addresses: the limit is generous).
+  await scope.register(rateLimit, ipRateLimit(scope.config));
   // The signature covers the exact bytes: keep the body as text and parse it after verifying.
   scope.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
     done(null, body),
