@@ -48,8 +48,10 @@ export async function startServerProcess(): Promise<ServerProcess> {
     DATA_DIR: dataDir,
     NODE_ENV: 'development',
     LOG_LEVEL: 'info',
-    // The per-user rate limit protects production; a benchmark measures transfer, not the limiter.
+    // The per-user and per-IP rate limits protect production; a benchmark measures transfer, not the
+    // limiters (its devices all come from 127.0.0.1).
     RATE_LIMIT_MAX: '1000000',
+    IP_RATE_LIMIT_MAX: '1000000',
     CLERK_TELEMETRY_DISABLED: '1',
   });
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER_MAIN], {
