@@ -95,6 +95,11 @@ describe.each(testBackends())('POST /webhooks/cloudinary (%s)', (backend) => {
     const deleted = await insertPhoto(server.db, 'org_w');
     await server.db.query('DELETE FROM photos WHERE id = $1', [deleted]);
     expect(await post(notification(deleted))).toEqual({ status: 200, body: { ok: true, updated: false } });
+    const oddAsset = await insertPhoto(server.db, 'org_w');
+    expect(await post({ ...notification(oddAsset), asset_id: 'a\u0000b' })).toEqual({
+      status: 200,
+      body: { ok: true, updated: true },
+    });
     expect(await post({ notification_type: 'delete', resources: [] })).toEqual({
       status: 200,
       body: { ok: true, updated: false },

@@ -7,6 +7,7 @@ import { parsePhotoPublicId } from '../cloudinary/photoUpload';
 import { checkNotification } from '../cloudinary/signature';
 import type { Db } from '../db';
 import { ipRateLimit } from '../ipRateLimit';
+import { isStorableText } from './upload/clientText';
 
 export const CLOUDINARY_WEBHOOK_PATH = '/webhooks/cloudinary';
 
@@ -81,7 +82,11 @@ export async function cloudinaryWebhookRoutes(
       return { ok: true, updated: false };
     }
     const publicId = notification.public_id as string;
-    const assetId = typeof notification.asset_id === 'string' ? notification.asset_id : null;
+    // Kept for the log only: text Postgres cannot store is dropped, never a 500.
+    const assetId =
+      typeof notification.asset_id === 'string' && isStorableText(notification.asset_id)
+        ? notification.asset_id
+        : null;
     const { verdict, updated } = await options.db.transaction(async (tx) => {
       const verdict = await admitNotification(tx, { publicId, version, assetId });
       if (verdict !== 'new') return { verdict, updated: false };
