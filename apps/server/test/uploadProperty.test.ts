@@ -7,7 +7,8 @@ import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { call, OpLog, uploadOk, uuid } from './support/http';
 
 const seed = Number(process.env.FC_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const RUNS = 60;
+// Modest for CI; FC_RUNS=1000 for a deeper local search.
+const RUNS = Number(process.env.FC_RUNS ?? 60);
 
 const ids = [uuid(), uuid(), uuid()];
 /** Strings with what breaks naive code: NUL, lone surrogates, quotes, prototype member names. */
