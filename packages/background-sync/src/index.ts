@@ -1,8 +1,10 @@
 export * from './abort';
 export * from './apiClient';
+export * from './appLifecycle';
 export * from './backendConnector';
 export * from './backgroundCapability';
 export * from './backgroundSync';
+export * from './backgroundTask';
 export * from './connectivityCheck';
 export * from './crudPayload';
 export * from './crudUploader';
@@ -29,4 +31,5 @@ export * from './syncController';
 export * from './syncHealthReport';
 export * from './syncHealthReporter';
 export * from './syncOverview';
+export * from './systemOwner';
 export * from './timestamps';
