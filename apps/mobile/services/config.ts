@@ -1,7 +1,8 @@
 // The app's configuration, from app.config.js `extra` (set from env at build time).
+import type { BackgroundPolicy } from '@vhd/background-sync';
 import Constants from 'expo-constants';
 
-export type BackgroundPolicy = 'on-background' | 'always';
+export type { BackgroundPolicy };
 
 export interface AppConfig {
   /** Base URL of our server, no trailing slash. */

@@ -1,12 +1,17 @@
 // The scheduling policy against the real register/unregister functions, with the OS side faked.
-import { BUDGET_MS, type RunReport, sleep } from '@vhd/background-sync';
-import { createAppLifecycle } from '../services/background/appLifecycle';
+import {
+  type BackgroundPolicy,
+  BUDGET_MS,
+  createAppLifecycle,
+  type RunReport,
+  SHORT_SPELL_MS,
+  sleep,
+} from '@vhd/background-sync';
 import {
   BACKGROUND_SYNC_TASK,
   registerBackgroundSync,
   unregisterBackgroundSync,
 } from '../services/background/BackgroundSync';
-import type { BackgroundPolicy } from '../services/config';
 import { fakeOs, resetFakeOs } from './fakeOs';
 
 jest.mock('expo-background-task', () => require('./fakeOs').backgroundTaskModule());
@@ -31,8 +36,10 @@ function fakeSync() {
   return { sync, calls };
 }
 
-function lifecycle(policy: BackgroundPolicy, sync: ReturnType<typeof fakeSync>['sync']) {
+/** The policy alone (no grace for short spells) unless `shortSpellMs` is given. */
+function lifecycle(policy: BackgroundPolicy, sync: ReturnType<typeof fakeSync>['sync'], shortSpellMs = 0) {
   return createAppLifecycle({
+    shortSpellMs,
     sync,
     policy,
     register: registerBackgroundSync,
@@ -112,4 +119,53 @@ test("policy 'always' registers once at sign-in and keeps the task when the app 
 test('unregistering when nothing is registered is a no-op', async () => {
   expect(await unregisterBackgroundSync()).toBe(false);
   expect(fakeOs.unregisterCalls).toBe(0);
+});
+
+test('opening the camera (a short background spell on Android) costs no disconnect, no unregister, no catch-up', async () => {
+  jest.useFakeTimers();
+  try {
+    const { sync, calls } = fakeSync();
+    const app = lifecycle('on-background', sync, SHORT_SPELL_MS);
+    await app.start('active');
+    await app.resumeRun;
+    calls.length = 0;
+    for (let photo = 0; photo < 3; photo++) {
+      await app.onAppState('background');
+      await jest.advanceTimersByTimeAsync(5_000);
+      await app.onAppState('active');
+      await app.resumeRun;
+    }
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(calls).toEqual([]);
+    expect(fakeOs.unregisterCalls).toBe(0);
+    // Registered once, on the first spell, and left scheduled.
+    expect(fakeOs.registerCalls).toBe(1);
+  } finally {
+    jest.useRealTimers();
+  }
+});
+
+test("policy 'always': leaving while the start registration is still pending ends with the hold released", async () => {
+  const { sync, calls } = fakeSync();
+  let finish = () => {};
+  const app = createAppLifecycle({
+    sync,
+    policy: 'always',
+    register: () =>
+      new Promise<boolean>((resolve) => {
+        finish = () => resolve(true);
+      }),
+    unregister: unregisterBackgroundSync,
+    logger: quietLogger,
+    clock: { now: () => Date.now(), sleep },
+    shortSpellMs: 0,
+  });
+  const started = app.start('active');
+  const left = app.onAppState('background');
+  await new Promise((r) => setTimeout(r, 0));
+  finish();
+  await started;
+  await left;
+  await app.resumeRun;
+  expect(calls.filter((c) => !c.startsWith('run'))).toEqual(['hold foreground', 'release foreground']);
 });

@@ -2,12 +2,13 @@
 // expo-router: a cold background launch mounts no component, so this is the only code that runs.
 // iOS: a BGProcessingTask (identifier com.expo.modules.backgroundtask.processing, network
 // required); Android: WorkManager (network required, ~10 min per run, skipped while foreground).
-import { AbortError, BUDGET_MS, type RunOutcome } from '@vhd/background-sync';
+import { AbortError, BUDGET_MS, runBackgroundTask } from '@vhd/background-sync';
 import * as BackgroundTask from 'expo-background-task';
 import * as TaskManager from 'expo-task-manager';
 import { Platform } from 'react-native';
 import { type AuthSession, loadSession } from '../auth/session';
 import { systemFor } from './BackgroundSystem';
+import { wallClock } from './ports/clock';
 import { syncLogger } from './ports/logger';
 
 export const BACKGROUND_SYNC_TASK = 'vhd-background-sync';
@@ -19,53 +20,33 @@ export function platformBudgetMs(os: string = Platform.OS): number {
   return os === 'ios' ? BUDGET_MS.ios : BUDGET_MS.android;
 }
 
-/** Success unless the run failed unexpectedly: the OS must not back off for offline & co. */
-export function taskResultFor(outcome: RunOutcome): BackgroundTask.BackgroundTaskResult {
-  return outcome === 'failed'
-    ? BackgroundTask.BackgroundTaskResult.Failed
-    : BackgroundTask.BackgroundTaskResult.Success;
-}
-
-/** The task body: one engine run with the platform's budget, aborted if the OS says time is up. */
+/**
+ * The task body: the engine's (shared with the simulator) with the platform's budget — the session
+ * load included — and the OS expiration as its signal.
+ *
+ * The expiration listener cannot fire in this expo-background-task version: the app delegate posts
+ * the expiry notification with empty userInfo and the module drops any notification without a
+ * `url` in it, so no event reaches JS. We subscribe anyway (a later version may deliver it); the
+ * budget is the guard.
+ */
 export async function runBackgroundSyncTask(): Promise<BackgroundTask.BackgroundTaskResult> {
   const expired = new AbortController();
-  // On iOS the expiration handler appears never to reach JS; subscribe anyway (the budget is the
-  // real guard). Android gives no warning at all.
   const subscription = BackgroundTask.addExpirationListener(() => {
     syncLogger.warn('background task: the OS says time is up; aborting the run');
     expired.abort(new AbortError('os_expiration'));
   });
   try {
-    let session: AuthSession | null;
-    try {
-      session = await loadSession();
-    } catch (e) {
-      // Clerk could not load (typically offline on a cold launch): expected, try again next time.
-      syncLogger.warn('background task: could not load the session; skipping this run', { error: String(e) });
-      return BackgroundTask.BackgroundTaskResult.Success;
-    }
-    if (!session) {
-      syncLogger.info('background task: nobody is signed in; nothing to sync');
-      return BackgroundTask.BackgroundTaskResult.Success;
-    }
-    const system = await systemFor(session);
-    const report = await system.sync.runBackgroundSync({
+    const result = await runBackgroundTask<AuthSession>({
+      loadSession: () => loadSession(),
+      systemFor,
       budgetMs: platformBudgetMs(),
-      trigger: 'background',
+      clock: wallClock,
+      logger: syncLogger,
       signal: expired.signal,
     });
-    syncLogger.info('background task: run ended', {
-      outcome: report.outcome,
-      durationMs: report.durationMs,
-      ...(report.reason ? { reason: report.reason } : {}),
-    });
-    return taskResultFor(report.outcome);
-  } catch (e) {
-    syncLogger.error('background task: could not run', {
-      error: String(e),
-      stack: e instanceof Error ? e.stack : undefined,
-    });
-    return BackgroundTask.BackgroundTaskResult.Failed;
+    return result.failed
+      ? BackgroundTask.BackgroundTaskResult.Failed
+      : BackgroundTask.BackgroundTaskResult.Success;
   } finally {
     subscription.remove();
   }

@@ -1,10 +1,11 @@
-// What a background run uses, and the screens too: ONE database object per JS runtime (a module
-// singleton opened on first use, also on a cold background launch), one file per signed-in user,
-// one engine (SyncController, connector, uploader, run mutex) on it, the photo queue, and the
-// Expo ports. Two database objects on one file miss each other's writes and upload rows twice
-// (DESIGN departure 1).
+// What a background run uses, and the screens too: ONE database object per JS runtime, one file
+// per signed-in user, one engine (SyncController, connector, uploader, run mutex) on it, the photo
+// queue, and the Expo ports. The engine's SystemOwner keeps the opening as a promise, so the task
+// and the UI asking at once (an iOS cold background launch mounts the UI too) get the same system:
+// two database objects on one file miss each other's writes and upload rows twice (DESIGN
+// departure 1).
 import type { PowerSyncDatabase } from '@powersync/react-native';
-import type { BackgroundSync, Ports } from '@vhd/background-sync';
+import { type BackgroundSync, createSystemOwner, type Ports } from '@vhd/background-sync';
 import { type AuthSession, loadSession } from '../auth/session';
 import { appConfig } from '../config';
 import { createSyncEngine } from '../database/BackendConnector';
@@ -21,8 +22,6 @@ export interface BackgroundSystem {
   ports: Ports;
 }
 
-let current: { userId: string; system: BackgroundSystem } | null = null;
-
 function createSystem(userId: string): BackgroundSystem {
   const ports = createExpoPorts();
   const db = openUserDatabase(userId);
@@ -31,12 +30,17 @@ function createSystem(userId: string): BackgroundSystem {
   return { userId, db, sync, queue, ports };
 }
 
+const owner = createSystemOwner<BackgroundSystem>({
+  open: createSystem,
+  async close(system) {
+    await system.sync.close();
+    await system.db.close();
+  },
+});
+
 /** The system for `session`'s user, opening it on first use; another user's is closed first. */
-export async function systemFor(session: AuthSession): Promise<BackgroundSystem> {
-  if (current?.userId === session.userId) return current.system;
-  await closeBackgroundSystem();
-  current = { userId: session.userId, system: createSystem(session.userId) };
-  return current.system;
+export function systemFor(session: AuthSession): Promise<BackgroundSystem> {
+  return owner.systemFor(session.userId);
 }
 
 /** The system of the signed-in user, or null when no one is signed in. */
@@ -47,14 +51,10 @@ export async function getBackgroundSystem(): Promise<BackgroundSystem | null> {
 
 /** The open system, if any, without loading a session (e.g. to abort a run). */
 export function currentBackgroundSystem(): BackgroundSystem | null {
-  return current?.system ?? null;
+  return owner.current();
 }
 
 /** Sign-out: abort the active run, release every hold (disconnects), close the database. */
-export async function closeBackgroundSystem(): Promise<void> {
-  const closing = current;
-  current = null;
-  if (!closing) return;
-  await closing.system.sync.close();
-  await closing.system.db.close();
+export function closeBackgroundSystem(): Promise<void> {
+  return owner.close();
 }

@@ -1,4 +1,3 @@
-export * from './appLifecycle';
 export * from './BackgroundSync';
 export * from './BackgroundSystem';
 export { createExpoPorts } from './ports';

@@ -1,8 +1,8 @@
-// Binds the app lifecycle to React Native's AppState for the signed-in user's system.
+// Binds the engine's app lifecycle (shared with the device simulator) to React Native's AppState
+// for the signed-in user's system, with the OS task's register/unregister.
+import { type BackgroundPolicy, createAppLifecycle } from '@vhd/background-sync';
 import { useEffect } from 'react';
 import { AppState } from 'react-native';
-import type { BackgroundPolicy } from '../config';
-import { createAppLifecycle } from './appLifecycle';
 import { registerBackgroundSync, unregisterBackgroundSync } from './BackgroundSync';
 import type { BackgroundSystem } from './BackgroundSystem';
 
@@ -19,6 +19,9 @@ export function useBackgroundLifecycle(system: BackgroundSystem | null, policy: 
     });
     void lifecycle.start(AppState.currentState);
     const subscription = AppState.addEventListener('change', (state) => void lifecycle.onAppState(state));
-    return () => subscription.remove();
+    return () => {
+      subscription.remove();
+      lifecycle.stop();
+    };
   }, [system, policy]);
 }
