@@ -20,7 +20,7 @@ export interface SyncOverviewActions {
   onRetryAllFailed(): void;
   onSyncNow(): void;
   onChangeSettings(change: Partial<PhotoSettings>): void;
-  /** Dev builds only: asks the OS to run the background worker now. */
+  /** Dev builds only: runs the background task body now, in this process. */
   onTriggerBackgroundWorker?: () => void;
   onSignOut(): void;
 }
@@ -64,7 +64,7 @@ export function SyncOverviewView(props: {
           <Button
             testID="trigger-worker"
             kind="plain"
-            title="Run the background worker now (dev)"
+            title="Run the background task now (dev, in-process)"
             onPress={actions.onTriggerBackgroundWorker}
           />
         ) : null}

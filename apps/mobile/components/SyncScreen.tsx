@@ -1,10 +1,11 @@
 // The Sync screen: what the background sync has done and has left, with the user's controls.
 // Sync errors never raise alerts (silent retry); this screen is where they are seen.
 import { BUDGET_MS, type PhotoSettings, type SyncOverview } from '@vhd/background-sync';
+import { BackgroundTaskResult } from 'expo-background-task';
 import { useRouter } from 'expo-router';
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, ScrollView, Text } from 'react-native';
-import { triggerBackgroundSyncForTesting } from '../services/background/BackgroundSync';
+import { runBackgroundSyncTaskForTesting } from '../services/background/BackgroundSync';
 import { pendingWork, signOut } from '../services/background/signOut';
 import { useSession, useSystem } from './SessionProvider';
 import { SyncOverviewView } from './SyncOverviewView';
@@ -96,8 +97,12 @@ export function SyncScreen() {
             ? {
                 onTriggerBackgroundWorker: () =>
                   void act('Trigger', async () => {
-                    const ok = await triggerBackgroundSyncForTesting();
-                    setMessage(ok ? 'Background worker triggered' : 'The OS did not trigger the worker');
+                    const result = await runBackgroundSyncTaskForTesting();
+                    setMessage(
+                      result === BackgroundTaskResult.Success
+                        ? 'Background task body ran (see Last runs)'
+                        : 'Background task body failed (see Last runs)',
+                    );
                   })(),
               }
             : {}),

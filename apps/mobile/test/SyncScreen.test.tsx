@@ -7,6 +7,18 @@ import { SyncScreen } from '../components/SyncScreen';
 import type { BackgroundSystem } from '../services/background/BackgroundSystem';
 
 jest.mock('expo-router', () => ({ useRouter: () => ({ replace: jest.fn(), push: jest.fn() }) }));
+// The dev trigger runs the real task body, which finds the signed-in user's system through these.
+jest.mock('../services/auth/session', () => ({
+  loadSession: jest.fn(async () => ({ userId: 'user_1', getToken: async () => 't' })),
+  signOutSession: jest.fn(),
+  authMode: () => 'dev',
+}));
+jest.mock('../services/background/BackgroundSystem', () => ({
+  systemFor: jest.fn(),
+  currentBackgroundSystem: jest.fn(() => null),
+  closeBackgroundSystem: jest.fn(),
+  getBackgroundSystem: jest.fn(),
+}));
 
 const T0 = Date.UTC(2026, 0, 15, 8, 0, 0);
 
@@ -154,7 +166,19 @@ test('Sync now runs the engine with the manual budget; settings go to the queue'
   );
 });
 
-test('in dev builds the background worker can be triggered', async () => {
-  await renderScreen(fakeSystem());
-  expect(screen.getByTestId('trigger-worker')).toBeTruthy();
+test('in dev builds the button runs the background task body in-process (the OS would skip it in the foreground)', async () => {
+  const system = fakeSystem();
+  const owner = jest.requireMock('../services/background/BackgroundSystem') as { systemFor: jest.Mock };
+  owner.systemFor.mockResolvedValue(system);
+  await renderScreen(system);
+  await fireEvent.press(screen.getByTestId('trigger-worker'));
+  await waitFor(() =>
+    expect(system.sync.runBackgroundSync).toHaveBeenCalledWith(
+      expect.objectContaining({ trigger: 'background', budgetMs: expect.any(Number) }),
+    ),
+  );
+  const request = (system.sync.runBackgroundSync.mock.calls as unknown[][])[0]![0] as { budgetMs: number };
+  // The platform budget (jest-expo runs as iOS: 3 min), counted from the task's start.
+  expect(request.budgetMs).toBeGreaterThan(170_000);
+  expect(request.budgetMs).toBeLessThanOrEqual(180_000);
 });

@@ -76,7 +76,13 @@ export async function unregisterBackgroundSync(): Promise<boolean> {
   return true;
 }
 
-/** Dev builds: asks the OS to run the worker now (iOS debug trigger / Android WorkManager). */
-export function triggerBackgroundSyncForTesting(): Promise<boolean> {
-  return BackgroundTask.triggerTaskWorkerForTestingAsync();
+/**
+ * Dev builds: runs the task body now, in this process, as a background launch would. The OS's own
+ * test trigger cannot help from a button: the task is unregistered while the app is active
+ * (policy on-background), and Android's WorkManager skips the worker while the app is in the
+ * foreground. The README's device runbook has the OS-side triggers (adb / Xcode) for the real path.
+ */
+export function runBackgroundSyncTaskForTesting(): Promise<BackgroundTask.BackgroundTaskResult> {
+  syncLogger.info('background task: run by hand (dev)');
+  return runBackgroundSyncTask();
 }

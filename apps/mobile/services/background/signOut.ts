@@ -1,5 +1,7 @@
-// Sign-out: the OS task is always withdrawn (a later run would have no user), the engine stops and
-// the database closes; the user's file stays, so their unsent work is still there next sign-in.
+// Sign-out: the auth provider first — if Clerk's signOut() throws (offline), nothing else has
+// changed and the user stays signed in with an open database. Then the OS task is withdrawn (a
+// later run would have no user), the engine stops and the database closes; the user's file stays,
+// so their unsent work is still there next sign-in.
 import { signOutSession } from '../auth/session';
 import { unregisterBackgroundSync } from './BackgroundSync';
 import { closeBackgroundSystem, currentBackgroundSystem } from './BackgroundSystem';
@@ -22,7 +24,7 @@ export async function pendingWork(): Promise<PendingWork> {
 }
 
 export async function signOut(): Promise<void> {
+  await signOutSession();
   await unregisterBackgroundSync();
   await closeBackgroundSystem();
-  await signOutSession();
 }
