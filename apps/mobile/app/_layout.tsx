@@ -2,10 +2,10 @@
 // (AppState: background → register the OS task and release the foreground hold; active →
 // unregister, abort a background run, hold the live connection, run a 60 s resume catch-up).
 import { ClerkProvider } from '@clerk/clerk-expo';
-import { tokenCache } from '@clerk/clerk-expo/token-cache';
 import { Stack } from 'expo-router';
 import type { ReactNode } from 'react';
 import { SessionProvider, useSession } from '../components/SessionProvider';
+import { clerkOptions } from '../services/auth/clerkSession';
 import { useBackgroundLifecycle } from '../services/background/useBackgroundLifecycle';
 import { appConfig } from '../services/config';
 
@@ -18,11 +18,7 @@ function BackgroundLifecycle() {
 function AuthProvider({ children }: { children: ReactNode }) {
   const key = appConfig().clerkPublishableKey;
   if (!key) return children;
-  return (
-    <ClerkProvider publishableKey={key} {...(tokenCache ? { tokenCache } : {})}>
-      {children}
-    </ClerkProvider>
-  );
+  return <ClerkProvider {...clerkOptions(key)}>{children}</ClerkProvider>;
 }
 
 export default function RootLayout() {

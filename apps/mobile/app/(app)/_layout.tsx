@@ -1,10 +1,11 @@
 // Screens that need a signed-in user; signed out → the sign-in screen.
 import { Redirect, Stack } from 'expo-router';
-import { ActivityIndicator, Text, View } from 'react-native';
+import { ActivityIndicator, View } from 'react-native';
+import { SessionErrorView } from '../../components/SessionErrorView';
 import { useSession } from '../../components/SessionProvider';
 
 export default function SignedInLayout() {
-  const { status, system, error } = useSession();
+  const { status, system } = useSession();
   if (status === 'loading') {
     return (
       <View style={{ flex: 1, alignItems: 'center', justifyContent: 'center' }}>
@@ -12,13 +13,7 @@ export default function SignedInLayout() {
       </View>
     );
   }
-  if (status === 'error') {
-    return (
-      <View style={{ flex: 1, alignItems: 'center', justifyContent: 'center', padding: 24 }}>
-        <Text>Could not open your data: {error}</Text>
-      </View>
-    );
-  }
+  if (status === 'error') return <SessionErrorView />;
   if (!system) return <Redirect href="/sign-in" />;
   return (
     <Stack>

@@ -1,6 +1,10 @@
 // Clerk without React: the same singleton ClerkProvider uses, with the secure-store token cache
-// (readable after first unlock, so a background run on a locked phone still finds the client).
+// (readable after first unlock, so a background run on a locked phone still finds the client) and
+// Clerk Expo's offline resource cache: without it load() throws offline, and a technician
+// cold-starting in a basement would be locked out. With it, load() falls back to the cached client
+// and environment (Clerk says "degraded") and retries Clerk's API itself once the network is back.
 import { getClerkInstance } from '@clerk/clerk-expo';
+import { resourceCache } from '@clerk/clerk-expo/resource-cache';
 import { tokenCache } from '@clerk/clerk-expo/token-cache';
 import type { AuthSession } from './session';
 
@@ -8,15 +12,31 @@ type ClerkInstance = ReturnType<typeof getClerkInstance>;
 
 let loading: Promise<ClerkInstance> | null = null;
 
-export function clerkInstance(publishableKey: string): ClerkInstance {
-  return getClerkInstance(tokenCache ? { publishableKey, tokenCache } : { publishableKey });
+/** The options ClerkProvider and the headless instance share (the first to build it wins). */
+export function clerkOptions(publishableKey: string) {
+  return {
+    publishableKey,
+    ...(tokenCache ? { tokenCache } : {}),
+    __experimental_resourceCache: resourceCache,
+  };
 }
 
-/** Loads Clerk once per runtime (needs network to Clerk on a cold start). */
+export function clerkInstance(publishableKey: string): ClerkInstance {
+  return getClerkInstance(clerkOptions(publishableKey));
+}
+
+/**
+ * What ClerkProvider passes to load() when a resource cache is given: network errors reach the
+ * loader, which then uses the cache. Whoever loads first (a cold background launch has no
+ * provider) sets them for the runtime.
+ */
+const LOAD_OPTIONS = { standardBrowser: false, experimental: { rethrowOfflineNetworkErrors: true } };
+
+/** Loads Clerk once per runtime (offline: from the resource cache, once it has been filled online). */
 function loadedClerk(publishableKey: string): Promise<ClerkInstance> {
   const clerk = clerkInstance(publishableKey);
   if (clerk.loaded) return Promise.resolve(clerk);
-  loading ??= clerk.load().then(
+  loading ??= clerk.load(LOAD_OPTIONS).then(
     () => clerk,
     (e: unknown) => {
       loading = null;

@@ -8,3 +8,5 @@ export const tokenCache = undefined;
 export const ClerkProvider = ({ children }: { children: unknown }) => children;
 export const useSignIn = notAvailable;
 export const useAuth = notAvailable;
+/** Stands for @clerk/clerk-expo/resource-cache's store factory (the stub maps every subpath here). */
+export const resourceCache = () => ({ get: async () => null, set: async () => {} });
