@@ -3,15 +3,23 @@
 // unregister, abort a background run, hold the live connection, run a 60 s resume catch-up).
 import { ClerkProvider } from '@clerk/clerk-expo';
 import { Stack } from 'expo-router';
-import type { ReactNode } from 'react';
+import { type ReactNode, useEffect } from 'react';
 import { SessionProvider, useSession } from '../components/SessionProvider';
 import { clerkOptions } from '../services/auth/clerkSession';
 import { useBackgroundLifecycle } from '../services/background/useBackgroundLifecycle';
+import { recoverPendingCapture } from '../services/capture/pendingCapture';
 import { appConfig } from '../services/config';
 
 function BackgroundLifecycle() {
   const { system } = useSession();
   useBackgroundLifecycle(system, appConfig().backgroundPolicy);
+  // A photo the camera delivered while Android had destroyed the app comes back now.
+  useEffect(() => {
+    if (!system) return;
+    recoverPendingCapture(system).catch((e: unknown) =>
+      system.ports.logger.error('camera: could not recover a pending photo', { error: String(e) }),
+    );
+  }, [system]);
   return null;
 }
 

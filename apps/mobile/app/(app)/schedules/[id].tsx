@@ -1,6 +1,7 @@
 // One schedule: status, invoices, and before/after photos. A captured photo is handed to the
 // photo queue (moved into the documents directory, row + queue item in one transaction); the
-// background sync uploads it.
+// background sync uploads it. The capture survives Android destroying the app while the camera is
+// open (services/capture/pendingCapture).
 import { byInstant, instantOf } from '@vhd/background-sync';
 import * as ImagePicker from 'expo-image-picker';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
@@ -9,11 +10,11 @@ import { Image, ScrollView, Text, View } from 'react-native';
 import { useSystem } from '../../../components/SessionProvider';
 import { Button, Section, styles } from '../../../components/ui';
 import { useLiveQuery } from '../../../hooks/useLiveQuery';
+import { capturePhoto } from '../../../services/capture/pendingCapture';
 import {
   createInvoice,
   formatCents,
   type InvoiceRow,
-  newId,
   type PhotoRow,
   type ScheduleRow,
   setScheduleStatus,
@@ -23,7 +24,8 @@ type Kind = 'before' | 'after';
 
 export default function ScheduleScreen() {
   const { id } = useLocalSearchParams<{ id: string }>();
-  const { db, queue } = useSystem();
+  const system = useSystem();
+  const { db, queue } = system;
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const schedules = useLiveQuery<ScheduleRow>('SELECT * FROM schedules WHERE id = ?', [id]);
@@ -39,22 +41,13 @@ export default function ScheduleScreen() {
   const capture = async (kind: Kind) => {
     setError(null);
     try {
-      const camera = await ImagePicker.requestCameraPermissionsAsync();
-      const options: ImagePicker.ImagePickerOptions = { mediaTypes: ['images'], quality: 0.8, exif: false };
-      // Simulators have no camera: fall back to the library.
-      const result = camera.granted
-        ? await ImagePicker.launchCameraAsync(options)
-        : await ImagePicker.launchImageLibraryAsync(options);
-      const asset = result.canceled ? undefined : result.assets[0];
-      if (!asset) return;
-      await queue.enqueue({
-        photoId: await newId(db),
-        sourcePath: asset.uri,
-        mediaType: asset.mimeType ?? 'image/jpeg',
-        scheduleId: id,
-        kind,
-        width: asset.width,
-        height: asset.height,
+      await capturePhoto(system, { scheduleId: id, kind }, async () => {
+        const camera = await ImagePicker.requestCameraPermissionsAsync();
+        const options: ImagePicker.ImagePickerOptions = { mediaTypes: ['images'], quality: 0.8, exif: false };
+        // Simulators have no camera: fall back to the library.
+        return camera.granted
+          ? ImagePicker.launchCameraAsync(options)
+          : ImagePicker.launchImageLibraryAsync(options);
       });
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
