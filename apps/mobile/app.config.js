@@ -1,6 +1,9 @@
 // Expo config. Everything the background sync needs from the OS is declared here; `npm run
 // check:native-config` (CI) runs prebuild into a temporary copy and checks the generated files.
 const BACKGROUND_TASK_IDENTIFIER = 'com.expo.modules.backgroundtask.processing';
+// processing: the BGProcessingTask expo-background-task schedules — the only background mode the
+// app uses (no background fetch, no pushes): App Review 2.5.4 rejects declared-but-unused modes.
+const BACKGROUND_MODES = ['processing'];
 
 /** Empty or unset env → the default. */
 const env = (name, fallback) => {
@@ -18,9 +21,8 @@ module.exports = () => ({
     bundleIdentifier: env('VHD_IOS_BUNDLE_ID', 'com.vhd.app'),
     supportsTablet: true,
     infoPlist: {
-      // processing: the BGProcessingTask expo-background-task schedules; fetch and
-      // remote-notification: background refresh/pushes may wake the app, which then defines the task.
-      UIBackgroundModes: ['processing', 'fetch', 'remote-notification'],
+      // Exactly these (plugins/withBackgroundModes drops what libraries add); the check asserts it.
+      UIBackgroundModes: BACKGROUND_MODES,
       // iOS silently never runs a BGTask whose identifier is not listed here.
       BGTaskSchedulerPermittedIdentifiers: [BACKGROUND_TASK_IDENTIFIER],
       // Dev builds talk to the dev server over plain HTTP on the local network.
@@ -32,12 +34,16 @@ module.exports = () => ({
     // WorkManager (expo-background-task) holds a wake lock while the task runs and re-schedules
     // pending work after a reboot.
     permissions: ['WAKE_LOCK', 'RECEIVE_BOOT_COMPLETED', 'CAMERA'],
-    // No foreground service runs in this app; WorkManager's library manifest would otherwise merge
-    // these in, and store reviews reject declared-but-unused foreground-service permissions.
+    // Removed from the merged manifest (tools:node="remove"): no foreground service runs in this
+    // app (WorkManager's library manifest would merge those in), no audio is recorded, and the
+    // template's overlay and vibration permissions are unused. Store reviews reject
+    // declared-but-unused permissions; the check script asserts the exact sets.
     blockedPermissions: [
       'android.permission.FOREGROUND_SERVICE',
       'android.permission.FOREGROUND_SERVICE_DATA_SYNC',
       'android.permission.RECORD_AUDIO',
+      'android.permission.SYSTEM_ALERT_WINDOW',
+      'android.permission.VIBRATE',
     ],
   },
   plugins: [
@@ -52,6 +58,7 @@ module.exports = () => ({
         microphonePermission: false,
       },
     ],
+    ['./plugins/withBackgroundModes', BACKGROUND_MODES],
   ],
   extra: {
     /** Our server (apps/server). On a phone use the computer's LAN address and HOST=0.0.0.0. */

@@ -2,11 +2,11 @@
 // CI check of the native configuration: runs `expo prebuild --no-install` on a temporary copy of
 // the app (the generated android/ and ios/ folders are never committed, nor made in the work
 // tree) and checks that the OS will actually run the background task:
-// - Info.plist: UIBackgroundModes has processing, fetch, remote-notification, and
-//   BGTaskSchedulerPermittedIdentifiers has expo-background-task's identifier (else iOS silently
-//   never runs the task);
-// - AndroidManifest.xml: WAKE_LOCK and RECEIVE_BOOT_COMPLETED, and no foreground-service
-//   permission (blocked with tools:node="remove" so WorkManager's library manifest cannot add it);
+// - Info.plist: UIBackgroundModes is exactly [processing] (App Review 2.5.4 rejects unused modes)
+//   and BGTaskSchedulerPermittedIdentifiers exactly expo-background-task's identifier (else iOS
+//   silently never runs the task);
+// - AndroidManifest.xml: exactly the permissions the app uses, and exactly the blocked ones
+//   (tools:node="remove", so library manifests such as WorkManager's cannot add them);
 // - both bundle ids.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -16,6 +16,25 @@ const path = require('node:path');
 const appDir = path.resolve(__dirname, '..');
 const repoRoot = path.resolve(appDir, '../..');
 const IDENTIFIER = 'com.expo.modules.backgroundtask.processing';
+const BACKGROUND_MODES = ['processing'];
+/** WorkManager: wake lock while the task runs, re-scheduling after a reboot; the camera; the
+ * network; image picker storage access on Android ≤ 12 (maxSdkVersion 32). */
+const ANDROID_PERMISSIONS = [
+  'CAMERA',
+  'INTERNET',
+  'READ_EXTERNAL_STORAGE',
+  'RECEIVE_BOOT_COMPLETED',
+  'WAKE_LOCK',
+  'WRITE_EXTERNAL_STORAGE',
+];
+/** No foreground service, no audio, no overlay, no vibration. */
+const ANDROID_BLOCKED = [
+  'FOREGROUND_SERVICE',
+  'FOREGROUND_SERVICE_DATA_SYNC',
+  'RECORD_AUDIO',
+  'SYSTEM_ALERT_WINDOW',
+  'VIBRATE',
+];
 const COPY_SKIP = new Set(['node_modules', 'android', 'ios', 'dist', '.expo', 'coverage']);
 
 function copyApp(to) {
@@ -32,6 +51,10 @@ function plistArray(xml, key) {
   const m = new RegExp(`<key>${key}</key>\\s*<array>([\\s\\S]*?)</array>`).exec(xml);
   if (!m) return [];
   return [...m[1].matchAll(/<string>([^<]*)<\/string>/g)].map((s) => s[1]);
+}
+
+function sameSet(actual, wanted) {
+  return actual.length === wanted.length && wanted.every((w) => actual.includes(w));
 }
 
 function findFile(dir, name) {
@@ -67,11 +90,15 @@ function main() {
     if (!plistPath) throw new Error('prebuild made no ios/*/Info.plist');
     const plist = fs.readFileSync(plistPath, 'utf8');
     const modes = plistArray(plist, 'UIBackgroundModes');
-    for (const mode of ['processing', 'fetch', 'remote-notification']) {
-      expect(modes.includes(mode), `Info.plist UIBackgroundModes lacks ${mode} (has ${modes.join(', ')})`);
-    }
+    expect(
+      sameSet(modes, BACKGROUND_MODES),
+      `Info.plist UIBackgroundModes is [${modes.join(', ')}], expected exactly [${BACKGROUND_MODES.join(', ')}]`,
+    );
     const ids = plistArray(plist, 'BGTaskSchedulerPermittedIdentifiers');
-    expect(ids.includes(IDENTIFIER), `Info.plist BGTaskSchedulerPermittedIdentifiers lacks ${IDENTIFIER}`);
+    expect(
+      sameSet(ids, [IDENTIFIER]),
+      `Info.plist BGTaskSchedulerPermittedIdentifiers is [${ids.join(', ')}], expected exactly [${IDENTIFIER}]`,
+    );
 
     const pbxproj = findFile(path.join(copy, 'ios'), 'project.pbxproj');
     expect(
@@ -81,18 +108,19 @@ function main() {
 
     const manifestPath = path.join(copy, 'android/app/src/main/AndroidManifest.xml');
     const manifest = fs.readFileSync(manifestPath, 'utf8');
-    const permission = (name) =>
-      new RegExp(`<uses-permission android:name="android\\.permission\\.${name}"\\s*/>`).test(manifest);
-    const removed = (name) =>
-      new RegExp(
-        `<uses-permission android:name="android\\.permission\\.${name}"[^>]*tools:node="remove"`,
-      ).test(manifest);
-    expect(permission('WAKE_LOCK'), 'AndroidManifest lacks WAKE_LOCK');
-    expect(permission('RECEIVE_BOOT_COMPLETED'), 'AndroidManifest lacks RECEIVE_BOOT_COMPLETED');
-    for (const fgs of ['FOREGROUND_SERVICE', 'FOREGROUND_SERVICE_DATA_SYNC']) {
-      expect(!permission(fgs), `AndroidManifest declares ${fgs}, but no foreground service runs`);
-      expect(removed(fgs), `AndroidManifest does not block ${fgs} from library manifests`);
-    }
+    const entries = [
+      ...manifest.matchAll(/<uses-permission android:name="android\.permission\.(\w+)"([^>]*)>/g),
+    ];
+    const declared = entries.filter((m) => !/tools:node="remove"/.test(m[2])).map((m) => m[1]);
+    const blocked = entries.filter((m) => /tools:node="remove"/.test(m[2])).map((m) => m[1]);
+    expect(
+      sameSet(declared, ANDROID_PERMISSIONS),
+      `AndroidManifest declares [${declared.join(', ')}], expected exactly [${ANDROID_PERMISSIONS.join(', ')}]`,
+    );
+    expect(
+      sameSet(blocked, ANDROID_BLOCKED),
+      `AndroidManifest blocks [${blocked.join(', ')}], expected exactly [${ANDROID_BLOCKED.join(', ')}]`,
+    );
     const gradle = fs.readFileSync(path.join(copy, 'android/app/build.gradle'), 'utf8');
     expect(/applicationId ['"]com\.vhd\.app['"]/.test(gradle), 'Android applicationId is not com.vhd.app');
   } finally {
@@ -107,7 +135,8 @@ function main() {
     process.exit(1);
   }
   console.log(
-    `native config check passed (${seconds} s): Info.plist modes + BGTask identifier, Android permissions`,
+    `native config check passed (${seconds} s): Info.plist modes [${BACKGROUND_MODES.join(', ')}] + BGTask identifier, ` +
+      `Android permissions [${ANDROID_PERMISSIONS.join(', ')}], blocked [${ANDROID_BLOCKED.join(', ')}]`,
   );
 }
 
