@@ -103,6 +103,8 @@ export interface SimulatedDeviceOptions {
   logLevel?: LogLevel;
   /** iOS suspends a background app with nothing to do after this long (virtual ms; default 10 s). */
   suspendAfterMs?: number;
+  /** The app lifecycle's short-spell grace, real ms in the app's process (default 0; see protocol). */
+  shortSpellMs?: number;
   /** Whether the OS scheduler launches the background task (default true; trials drive runs by hand). */
   osLaunches?: boolean;
   /** Real-time bound of one command (default 5 min). */
@@ -325,6 +327,7 @@ export class SimulatedDevice {
       ...(o.connectOptions ? { connectOptions: o.connectOptions } : {}),
       ...(o.tokenTtlSec ? { tokenTtlSec: o.tokenTtlSec } : {}),
       ...(o.staleTokens ? { staleTokens: true } : {}),
+      ...(o.shortSpellMs ? { shortSpellMs: o.shortSpellMs } : {}),
       ...(o.broken ? { broken: o.broken } : {}),
       logLevel: o.logLevel ?? 'warn',
     };

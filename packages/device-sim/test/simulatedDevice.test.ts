@@ -35,7 +35,7 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function phone(platform: Platform, policy?: PlatformPolicy) {
+async function phone(platform: Platform, policy?: PlatformPolicy, shortSpellMs?: number) {
   const clock = new SimClock();
   const activity = new Activity();
   const name = `${platform}-${randomUUID().slice(0, 8)}`;
@@ -52,6 +52,7 @@ async function phone(platform: Platform, policy?: PlatformPolicy) {
     intents: new IntentLog(),
     link: 'none',
     ...(policy ? { policy } : {}),
+    ...(shortSpellMs ? { shortSpellMs } : {}),
     settings: { safetyMarginMs: 200, requestTimeoutMs: 5_000, downloadMinRemainingMs: 200 },
     connectOptions: { retryDelayMs: 100, crudUploadThrottleMs: 10 },
   });
@@ -94,6 +95,30 @@ describe('SimulatedDevice', () => {
       [60_000, 'completed'],
       [60_000, 'completed'],
     ]);
+  }, 60_000);
+
+  it('a short spell in the background (the Android camera) keeps the connection, the task and skips the catch-up', async () => {
+    const { device } = await phone('android', undefined, 3_000);
+    await device.openApp();
+    await until(async () => (await device.status()).connected);
+    await device.runsSettled();
+    const runsBefore = device.runs.length;
+    for (let photo = 0; photo < 2; photo++) {
+      await device.leaveApp();
+      expect(device.scheduler.isRegistered()).toBe(true);
+      await device.openApp();
+    }
+    await device.runsSettled();
+    expect(device.runs.length).toBe(runsBefore);
+    expect(device.scheduler.isRegistered()).toBe(true);
+    expect((await device.status()).connected).toBe(true);
+    // A long spell: the hold is released, and coming back withdraws the task and catches up.
+    await device.leaveApp();
+    await until(async () => !(await device.status()).connected);
+    await device.openApp();
+    expect(device.scheduler.isRegistered()).toBe(false);
+    await device.runsSettled();
+    expect(device.runs.slice(runsBefore).map((r) => r.trigger)).toEqual(['resume']);
   }, 60_000);
 
   it('lets the OS cold-start a dead app in the background to run the task with the platform budget', async () => {

@@ -1,10 +1,13 @@
-// The app inside a device child process, wired the way the Expo app wires the engine
-// (apps/mobile: BackgroundSystem + _layout's AppState listener + the task body), on Node:
-// - one @powersync/node database for the runtime, one file per signed-in user (`vhd-<userId>.db`);
-// - the engine with the Node ports, the photo phase and the download phase;
-// - AppState: background → register the task and release the foreground hold; active → unregister,
-//   abort any running background run, take the foreground hold, run a resume catch-up (60 s);
-// - the background task body: runBackgroundSync with the budget the OS launch carries.
+// The app inside a device child process, running the Expo app's own lifecycle code from the engine
+// (the same modules apps/mobile uses), on Node:
+// - session → system ownership: the engine's SystemOwner, one system per runtime — one
+//   @powersync/node database, one file per signed-in user (`vhd-<userId>.db`), the engine with the
+//   Node ports, the photo phase and the download phase;
+// - AppState: the engine's createAppLifecycle (policy on-background: leaving registers the task
+//   and releases the foreground hold; coming back unregisters, aborts a background run, takes the
+//   hold and runs a resume catch-up; short spells change nothing);
+// - the background task body: the engine's runBackgroundTask with the budget the OS launch carries.
+// Only the platform differs: register/unregister are IPC calls to the parent's OsScheduler.
 // Every request leaves through the device's link emulator; the PowerSync endpoint the server names
 // is reached through that same link (its gateway routes the sync paths to the PowerSync service).
 import { existsSync } from 'node:fs';
@@ -12,18 +15,23 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { column, LogLevels, PowerSyncDatabase, type PowerSyncLogger, Schema, Table } from '@powersync/node';
 import {
+  type AppLifecycle,
   type BackgroundSync,
-  BUDGET_MS,
+  createAppLifecycle,
   createAppSchema,
   createBackgroundSync,
   createDownloadPhase,
   createPhotoPhase,
+  createSystemOwner,
   PhotoAttachmentQueue,
   type RunReport,
+  type RunRequest,
   type RunTrigger,
+  runBackgroundTask,
   SYNCED_TABLES,
   type SyncDatabase,
   type SyncOverview,
+  type SystemOwner,
   type UploadFilePort,
 } from '@vhd/background-sync';
 import { consoleLogger, createNodePorts, type NodePorts, nodeUploadFile } from '@vhd/background-sync/node';
@@ -66,129 +74,122 @@ interface PhotoSidecar {
   height: number;
 }
 
+/** One user's system, as the app's BackgroundSystem holds it. */
+interface DeviceSystem {
+  powersync: PowerSyncDatabase;
+  ports: NodePorts;
+  sync: BackgroundSync;
+  queue: PhotoAttachmentQueue;
+}
+
 export class DeviceApp {
   private appState: 'active' | 'background' = 'background';
   private runSeq = 0;
-  private readonly runs = new Set<Promise<RunReport>>();
   private armed: { point: KillPoint; nth: number; seen: number } | undefined;
   /** Uploads that passed half their bytes (midPhotoUpload counts each file once). */
   private readonly halfSent = new Set<string>();
+  private readonly lifecycle: AppLifecycle;
 
   private constructor(
     private readonly config: DeviceChildConfig,
     private readonly host: DeviceAppHost,
-    private readonly powersync: PowerSyncDatabase,
-    private readonly ports: NodePorts,
-    private readonly sync: BackgroundSync,
-    private readonly queue: PhotoAttachmentQueue,
-  ) {}
+    private readonly owner: SystemOwner<DeviceSystem>,
+    private readonly system: DeviceSystem,
+  ) {
+    const { sync, ports } = system;
+    this.lifecycle = createAppLifecycle({
+      // The engine, with each run reported to the host as it starts and ends.
+      sync: {
+        setAppActive: (active) => sync.setAppActive(active),
+        runBackgroundSync: (request) => this.startRun(request, request.budgetMs),
+        get activeRunId() {
+          return sync.activeRunId;
+        },
+      },
+      policy: 'on-background',
+      register: async () => host.registerTask(MINIMUM_INTERVAL_MIN),
+      unregister: async () => host.unregisterTask(),
+      logger: ports.logger,
+      clock: ports.clock,
+      abortWaitMs: ABORTED_RUN_GRACE_MS,
+      shortSpellMs: config.shortSpellMs ?? 0,
+    });
+  }
 
-  /** The app's start: open the user's database and the engine; then the initial AppState. */
+  private get powersync(): PowerSyncDatabase {
+    return this.system.powersync;
+  }
+
+  private get ports(): NodePorts {
+    return this.system.ports;
+  }
+
+  private get sync(): BackgroundSync {
+    return this.system.sync;
+  }
+
+  private get queue(): PhotoAttachmentQueue {
+    return this.system.queue;
+  }
+
+  /** The app's start: the signed-in user's system (opened on first use), then the initial AppState. */
   static async open(config: DeviceChildConfig, host: DeviceAppHost): Promise<DeviceApp> {
-    const logger = consoleLogger(config.logLevel ?? 'warn', config.name);
-    const powersync = new PowerSyncDatabase({
-      schema: createAppSchema({ Schema, Table, column }),
-      database: { dbFilename: join(config.documentsDir, `vhd-${config.userId}.db`) },
-      logger: sdkLogger(config.logLevel ?? 'warn', config.name),
-    });
-    await powersync.init();
-    const requestTimeoutMs = config.settings?.requestTimeoutMs ?? 30_000;
-    const tokens = devSessionTokens({
-      apiUrl: config.apiUrl,
-      userId: config.userId,
-      orgId: config.orgId,
-      timeoutMs: requestTimeoutMs,
-      ...(config.tokenTtlSec ? { ttlSec: config.tokenTtlSec } : {}),
-      ...(config.staleTokens ? { stale: true } : {}),
-    });
-    const viaLink = throughLink(config);
-    // Late-bound so the upload port can reach the app's kill switch.
+    // Late-bound so the ports can reach the app's kill switch.
     let app: DeviceApp | undefined;
-    const upload: UploadFilePort = (path, url, fields, signal, onProgress) =>
-      nodeUploadFile(path, viaLink(url), fields, signal, (sent, total) => {
-        onProgress?.(sent, total);
-        if (total > 0 && sent >= total / 2) app?.reached('midPhotoUpload', path);
-      });
-    const engineDb: SyncDatabase =
-      config.broken === 'crud-complete-before-answer' ? completeCrudBeforeAnswer(powersync) : powersync;
-    const ports = createNodePorts({
-      apiUrl: config.apiUrl,
-      documentsDir: config.documentsDir,
-      getToken: (o) => tokens.getToken(o),
-      connectivity: { online: config.online, metered: false },
-      device: simDevicePort(config),
-      logger,
-      uploadFile:
-        config.broken === 'photo-synced-before-store' ? markSyncedBeforeStore(powersync, upload) : upload,
+    const owner = createSystemOwner<DeviceSystem>({
+      open: (userId) => openSystem({ ...config, userId }, (point, detail) => app?.reached(point, detail)),
+      async close(system) {
+        await system.sync.close();
+        await system.powersync.close();
+      },
     });
-    const queue = new PhotoAttachmentQueue({
-      db: engineDb,
-      ports,
-      ...(config.settings ? { settings: config.settings } : {}),
-      hooks: { afterStoreSaved: () => app?.reached('afterStoreSaved') },
-    });
-    const sync = createBackgroundSync({
-      db: engineDb,
-      ports,
-      ...(config.settings ? { settings: config.settings } : {}),
-      ...(config.connectOptions ? { connectOptions: config.connectOptions } : {}),
-      phases: (parts) => ({
-        photos: createPhotoPhase(queue),
-        download: createDownloadPhase({
-          controller: parts.controller,
-          uploader: parts.uploader,
-          api: parts.api,
-        }),
-      }),
-      hooks: { afterServerApplied: () => app?.reached('afterServerApplied') },
-    });
-    // The phone reaches the PowerSync service through its own radio too.
-    const fetchCredentials = sync.connector.fetchCredentials.bind(sync.connector);
-    sync.connector.fetchCredentials = async () => {
-      const credentials = await fetchCredentials();
-      return credentials && { ...credentials, endpoint: viaLink(credentials.endpoint) };
-    };
-    app = new DeviceApp(config, host, powersync, ports, sync, queue);
-    if (config.appState === 'active') await app.setAppState('active');
+    app = new DeviceApp(config, host, owner, await owner.systemFor(config.userId));
+    app.appState = config.appState;
+    await app.lifecycle.start(config.appState);
     return app;
   }
 
   /** _layout's AppState listener. */
   async setAppState(next: 'active' | 'background'): Promise<void> {
-    if (next === this.appState) return;
     this.appState = next;
-    if (next === 'active') {
-      this.host.unregisterTask();
-      // Aborts a background run (it ends `aborted`) and holds the connection live.
-      await this.sync.setAppActive(true);
-      await this.settleRuns(ABORTED_RUN_GRACE_MS);
-      void this.startRun('resume', BUDGET_MS.resume);
-    } else {
-      this.host.registerTask(MINIMUM_INTERVAL_MIN);
-      await this.sync.setAppActive(false);
-    }
+    await this.lifecycle.onAppState(next);
   }
 
-  /** The background task body (or "sync now"): one run with the budget given. */
-  runTask(budgetMs: number, trigger: RunTrigger, tag?: string): Promise<RunReport> {
-    return this.startRun(trigger, budgetMs, tag);
+  /**
+   * The background task body (trigger `background`: the app's task body, the session and the
+   * system looked up as a launch does) or "sync now": one run with the budget given.
+   */
+  async runTask(budgetMs: number, trigger: RunTrigger, tag?: string): Promise<RunReport> {
+    if (trigger !== 'background') return this.startRun({ budgetMs, trigger }, budgetMs, tag);
+    let report: RunReport | undefined;
+    const result = await runBackgroundTask({
+      // Dev auth: the signed-in identity is on disk, like the app's secure store.
+      loadSession: async () => ({ userId: this.config.userId }),
+      systemFor: async (session) => {
+        const system = await this.owner.systemFor(session.userId);
+        if (system !== this.system) throw new Error('the runtime opened a second system for its user');
+        return {
+          sync: {
+            runBackgroundSync: async (request) => (report = await this.startRun(request, budgetMs, tag)),
+          },
+        };
+      },
+      budgetMs,
+      clock: this.ports.clock,
+      logger: this.ports.logger,
+    });
+    if (!report) throw new Error(`the background task ended without a run (${result.outcome})`);
+    return report;
   }
 
-  private startRun(trigger: RunTrigger, budgetMs: number, tag?: string): Promise<RunReport> {
+  /** One engine run, reported to the host with the budget the caller was given. */
+  private startRun(request: RunRequest, reportedBudgetMs: number, tag?: string): Promise<RunReport> {
     const seq = ++this.runSeq;
-    this.host.runStarted(seq, trigger, budgetMs, tag);
-    const run = this.sync.runBackgroundSync({ budgetMs, trigger }).then((report) => {
+    this.host.runStarted(seq, request.trigger, reportedBudgetMs, tag);
+    return this.sync.runBackgroundSync(request).then((report) => {
       this.host.runEnded(seq, report);
       return report;
     });
-    this.runs.add(run);
-    void run.finally(() => this.runs.delete(run));
-    return run;
-  }
-
-  private async settleRuns(maxMs: number): Promise<void> {
-    if (this.runs.size === 0) return;
-    await Promise.race([Promise.allSettled([...this.runs]), new Promise((r) => setTimeout(r, maxMs))]);
   }
 
   /** One local write transaction, as the screens make them. */
@@ -357,9 +358,78 @@ export class DeviceApp {
   }
 
   async close(): Promise<void> {
-    await this.sync.close();
-    await this.powersync.close();
+    this.lifecycle.stop();
+    await this.owner.close();
   }
+}
+
+/** The app's createSystem: the user's database, the engine over the Node ports, the photo queue. */
+async function openSystem(
+  config: DeviceChildConfig,
+  reached: (point: KillPoint, detail?: string) => void,
+): Promise<DeviceSystem> {
+  const logger = consoleLogger(config.logLevel ?? 'warn', config.name);
+  const powersync = new PowerSyncDatabase({
+    schema: createAppSchema({ Schema, Table, column }),
+    database: { dbFilename: join(config.documentsDir, `vhd-${config.userId}.db`) },
+    logger: sdkLogger(config.logLevel ?? 'warn', config.name),
+  });
+  await powersync.init();
+  const requestTimeoutMs = config.settings?.requestTimeoutMs ?? 30_000;
+  const tokens = devSessionTokens({
+    apiUrl: config.apiUrl,
+    userId: config.userId,
+    orgId: config.orgId,
+    timeoutMs: requestTimeoutMs,
+    ...(config.tokenTtlSec ? { ttlSec: config.tokenTtlSec } : {}),
+    ...(config.staleTokens ? { stale: true } : {}),
+  });
+  const viaLink = throughLink(config);
+  const upload: UploadFilePort = (path, url, fields, signal, onProgress) =>
+    nodeUploadFile(path, viaLink(url), fields, signal, (sent, total) => {
+      onProgress?.(sent, total);
+      if (total > 0 && sent >= total / 2) reached('midPhotoUpload', path);
+    });
+  const engineDb: SyncDatabase =
+    config.broken === 'crud-complete-before-answer' ? completeCrudBeforeAnswer(powersync) : powersync;
+  const ports = createNodePorts({
+    apiUrl: config.apiUrl,
+    documentsDir: config.documentsDir,
+    getToken: (o) => tokens.getToken(o),
+    connectivity: { online: config.online, metered: false },
+    device: simDevicePort(config),
+    logger,
+    uploadFile:
+      config.broken === 'photo-synced-before-store' ? markSyncedBeforeStore(powersync, upload) : upload,
+  });
+  const queue = new PhotoAttachmentQueue({
+    db: engineDb,
+    ports,
+    ...(config.settings ? { settings: config.settings } : {}),
+    hooks: { afterStoreSaved: () => reached('afterStoreSaved') },
+  });
+  const sync = createBackgroundSync({
+    db: engineDb,
+    ports,
+    ...(config.settings ? { settings: config.settings } : {}),
+    ...(config.connectOptions ? { connectOptions: config.connectOptions } : {}),
+    phases: (parts) => ({
+      photos: createPhotoPhase(queue),
+      download: createDownloadPhase({
+        controller: parts.controller,
+        uploader: parts.uploader,
+        api: parts.api,
+      }),
+    }),
+    hooks: { afterServerApplied: () => reached('afterServerApplied') },
+  });
+  // The phone reaches the PowerSync service through its own radio too.
+  const fetchCredentials = sync.connector.fetchCredentials.bind(sync.connector);
+  sync.connector.fetchCredentials = async () => {
+    const credentials = await fetchCredentials();
+    return credentials && { ...credentials, endpoint: viaLink(credentials.endpoint) };
+  };
+  return { powersync, ports, sync, queue };
 }
 
 /** Maps a backend URL onto the device's link (its gateway routes by path to the server or the service). */

@@ -53,6 +53,12 @@ export interface DeviceChildConfig {
   staleTokens?: boolean;
   broken?: BrokenEngine;
   logLevel?: LogLevel;
+  /**
+   * The app lifecycle's short-spell grace (real ms in the child): a background spell shorter than
+   * this changes nothing. Default 0: the release happens at once (the simulated clock and the
+   * child's wall clock run at different speeds).
+   */
+  shortSpellMs?: number;
 }
 
 export type LocalWrite =
