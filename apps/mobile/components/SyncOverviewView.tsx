@@ -1,9 +1,13 @@
-// The Sync screen's content, from getSyncOverview(): pending changes, photos by state with failure
-// reasons and Retry, the last runs (killed ones too), rejected changes, the last successful sync,
-// and the photo settings. Presentational: every action comes in as a callback.
+// The Sync screen's content: the one sync status (what waits, what needs the technician, the last
+// successful sync, offline), why background sync cannot run, the failed photos and rejected
+// changes by job with Retry, photos by state, the last runs (killed ones too), and the photo
+// settings. Actions on the screen come in as callbacks; the issues list acts on the system itself.
 import type { PhotoSettings, SyncOverview } from '@vhd/background-sync';
 import { useEffect, useState } from 'react';
 import { Switch, Text, View } from 'react-native';
+import type { SyncStatus } from '../services/sync/syncStatus';
+import { BackgroundWarnings } from './BackgroundWarnings';
+import { SyncIssuesList } from './SyncIssuesList';
 import { Button, Field, Section, styles } from './ui';
 
 export const PHOTO_STATES = ['QUEUED_UPLOAD', 'UPLOADING', 'SYNCED', 'FAILED'] as const;
@@ -16,7 +20,6 @@ const STATE_LABELS: Record<(typeof PHOTO_STATES)[number], string> = {
 };
 
 export interface SyncOverviewActions {
-  onRetry(photoId: string): void;
   onRetryAllFailed(): void;
   onSyncNow(): void;
   onChangeSettings(change: Partial<PhotoSettings>): void;
@@ -35,12 +38,13 @@ export function formatDuration(ms: number): string {
 
 export function SyncOverviewView(props: {
   overview: SyncOverview;
+  status: SyncStatus;
   settings: PhotoSettings;
   syncing: boolean;
   message?: string | null;
   actions: SyncOverviewActions;
 }) {
-  const { overview, settings, syncing, actions } = props;
+  const { overview, status, settings, syncing, actions } = props;
   const [keepDays, setKeepDays] = useState('');
   useEffect(() => {
     setKeepDays(settings.deleteOriginalsAfterDays === null ? '' : String(settings.deleteOriginalsAfterDays));
@@ -50,10 +54,20 @@ export function SyncOverviewView(props: {
   return (
     <View style={styles.screen}>
       <Section title="Status">
-        <Text testID="pending-changes">Pending changes: {overview.pendingChanges}</Text>
-        <Text testID="last-success">Last successful sync: {formatTime(overview.lastSuccessfulSyncAt)}</Text>
+        <Text testID="status-label" style={{ fontWeight: '600' }}>
+          {status.label}
+        </Text>
+        <Text testID="pending-changes">Pending changes: {status.pendingChanges}</Text>
+        <Text testID="pending-photos">Photos waiting: {status.pendingPhotos}</Text>
+        <Text testID="last-success">Last successful sync: {formatTime(status.lastSuccessfulSyncAt)}</Text>
         <Text style={styles.muted}>Last download: {formatTime(overview.lastDownloadAt)}</Text>
+        {status.online ? null : (
+          <Text testID="offline" style={styles.muted}>
+            Offline: your work is kept on this phone and sent when the network is back.
+          </Text>
+        )}
         {props.message ? <Text style={styles.muted}>{props.message}</Text> : null}
+        <BackgroundWarnings />
         <Button
           testID="sync-now"
           title={syncing || overview.activeRunId ? 'Syncing…' : 'Sync now'}
@@ -70,23 +84,19 @@ export function SyncOverviewView(props: {
         ) : null}
       </Section>
 
+      <Section title={`Needs you (${status.failedPhotos + status.rejectedChanges})`}>
+        <SyncIssuesList />
+        {status.failedPhotos > 1 ? (
+          <Button kind="plain" title="Retry all failed photos" onPress={actions.onRetryAllFailed} />
+        ) : null}
+      </Section>
+
       <Section title="Photos">
         {PHOTO_STATES.map((state) => (
           <Text key={state} testID={`photos-${state}`}>
             {STATE_LABELS[state]}: {overview.photos.byState[state] ?? 0}
           </Text>
         ))}
-        {overview.photos.failed.map((p) => (
-          <View key={p.id} style={styles.row} testID={`failed-${p.id}`}>
-            <Text style={[styles.error, { flex: 1 }]}>
-              {p.id.slice(0, 8)} · {p.lastError ?? 'failed'} ({p.attempts} attempts)
-            </Text>
-            <Button testID={`retry-${p.id}`} title="Retry" onPress={() => actions.onRetry(p.id)} />
-          </View>
-        ))}
-        {overview.photos.failed.length > 1 ? (
-          <Button kind="plain" title="Retry all failed" onPress={actions.onRetryAllFailed} />
-        ) : null}
       </Section>
 
       <Section title="Last runs">
@@ -106,17 +116,6 @@ export function SyncOverviewView(props: {
             </View>
           );
         })}
-      </Section>
-
-      <Section title={`Rejected changes (${overview.rejections.total})`}>
-        {overview.rejections.latest.map((r) => (
-          <View key={r.id} testID={`rejection-${r.id}`}>
-            <Text>
-              {r.op ?? '?'} {r.table ?? '?'} {r.rowId?.slice(0, 8) ?? ''}: {r.code}
-            </Text>
-            <Text style={styles.muted}>{r.message}</Text>
-          </View>
-        ))}
       </Section>
 
       <Section title="Settings">

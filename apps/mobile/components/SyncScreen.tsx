@@ -1,6 +1,7 @@
 // The Sync screen: what the background sync has done and has left, with the user's controls.
-// Sync errors never raise alerts (silent retry); this screen is where they are seen.
-import { BUDGET_MS, type PhotoSettings, type SyncOverview } from '@vhd/background-sync';
+// Sync errors never raise alerts (silent retry); this screen is where they are seen. The status is
+// the one every screen shows (SyncStatusProvider).
+import { BUDGET_MS, type PhotoSettings } from '@vhd/background-sync';
 import { BackgroundTaskResult } from 'expo-background-task';
 import { useRouter } from 'expo-router';
 import { useCallback, useEffect, useState } from 'react';
@@ -9,32 +10,29 @@ import { runBackgroundSyncTaskForTesting } from '../services/background/Backgrou
 import { pendingWork, signOut } from '../services/background/signOut';
 import { useSession, useSystem } from './SessionProvider';
 import { SyncOverviewView } from './SyncOverviewView';
+import { useSyncStatus } from './SyncStatusProvider';
 import { styles } from './ui';
-
-const REFRESH_MS = 2_000;
 
 export function SyncScreen() {
   const system = useSystem();
   const { refresh: refreshSession } = useSession();
   const router = useRouter();
-  const [overview, setOverview] = useState<SyncOverview | null>(null);
+  const { overview, status, error, refresh: refreshStatus } = useSyncStatus();
   const [settings, setSettings] = useState<PhotoSettings | null>(null);
   const [syncing, setSyncing] = useState(false);
   const [message, setMessage] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     try {
-      setOverview(await system.sync.getSyncOverview());
       setSettings(await system.queue.getSettings());
     } catch (e) {
-      setMessage(`Could not read the sync state: ${String(e)}`);
+      setMessage(`Could not read the photo settings: ${String(e)}`);
     }
-  }, [system]);
+    await refreshStatus();
+  }, [system, refreshStatus]);
 
   useEffect(() => {
     void refresh();
-    const timer = setInterval(() => void refresh(), REFRESH_MS);
-    return () => clearInterval(timer);
   }, [refresh]);
 
   const act = (what: string, fn: () => Promise<unknown>) => async () => {
@@ -58,7 +56,13 @@ export function SyncScreen() {
   });
 
   const doSignOut = async () => {
-    await signOut();
+    try {
+      await signOut();
+    } catch (e) {
+      // Clerk could not sign out (offline): nothing was closed, the user stays signed in.
+      setMessage(`Sign-out failed: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
     await refreshSession();
     router.replace('/sign-in');
   };
@@ -76,18 +80,18 @@ export function SyncScreen() {
     );
   });
 
-  if (!overview || !settings) {
-    return <Text style={[styles.screen, styles.muted]}>{message ?? 'Loading…'}</Text>;
+  if (!overview || !status || !settings) {
+    return <Text style={[styles.screen, styles.muted]}>{message ?? error ?? 'Loading…'}</Text>;
   }
   return (
     <ScrollView>
       <SyncOverviewView
         overview={overview}
+        status={status}
         settings={settings}
         syncing={syncing}
         message={message}
         actions={{
-          onRetry: (photoId) => void act('Retry', () => system.queue.retry(photoId))(),
           onRetryAllFailed: () => void act('Retry', () => system.queue.retryAllFailed())(),
           onSyncNow: () => void syncNow(),
           onChangeSettings: (change) =>

@@ -1,8 +1,11 @@
-// Screens that need a signed-in user; signed out → the sign-in screen.
+// Screens that need a signed-in user; signed out → the sign-in screen. Every one of them shows the
+// same sync status in its header (SyncStatusProvider).
 import { Redirect, Stack } from 'expo-router';
 import { ActivityIndicator, View } from 'react-native';
 import { SessionErrorView } from '../../components/SessionErrorView';
 import { useSession } from '../../components/SessionProvider';
+import { SyncStatusBadge } from '../../components/SyncStatusBadge';
+import { SyncStatusProvider } from '../../components/SyncStatusProvider';
 
 export default function SignedInLayout() {
   const { status, system } = useSession();
@@ -16,11 +19,13 @@ export default function SignedInLayout() {
   if (status === 'error') return <SessionErrorView />;
   if (!system) return <Redirect href="/sign-in" />;
   return (
-    <Stack>
-      <Stack.Screen name="index" options={{ title: 'Schedules' }} />
-      <Stack.Screen name="schedules/[id]" options={{ title: 'Schedule' }} />
-      <Stack.Screen name="invoices/[id]" options={{ title: 'Invoice' }} />
-      <Stack.Screen name="sync" options={{ title: 'Sync' }} />
-    </Stack>
+    <SyncStatusProvider system={system}>
+      <Stack screenOptions={{ headerRight: () => <SyncStatusBadge /> }}>
+        <Stack.Screen name="index" options={{ title: 'Schedules' }} />
+        <Stack.Screen name="schedules/[id]" options={{ title: 'Schedule' }} />
+        <Stack.Screen name="invoices/[id]" options={{ title: 'Invoice' }} />
+        <Stack.Screen name="sync" options={{ title: 'Sync', headerRight: () => null }} />
+      </Stack>
+    </SyncStatusProvider>
   );
 }

@@ -8,6 +8,7 @@ import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { useState } from 'react';
 import { Image, ScrollView, Text, View } from 'react-native';
 import { useSystem } from '../../../components/SessionProvider';
+import { SyncIssuesList } from '../../../components/SyncIssuesList';
 import { Button, Section, styles } from '../../../components/ui';
 import { useLiveQuery } from '../../../hooks/useLiveQuery';
 import { capturePhoto } from '../../../services/capture/pendingCapture';
@@ -109,6 +110,7 @@ export default function ScheduleScreen() {
         <Button title="Take after photo" onPress={() => void capture('after')} />
       </Section>
       {error ? <Text style={styles.error}>{error}</Text> : null}
+      <SyncIssuesList scheduleId={schedule.id} />
       <Section title="Invoices">
         {invoices.map((inv) => (
           <Button
