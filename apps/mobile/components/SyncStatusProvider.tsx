@@ -1,15 +1,16 @@
 // One sync status for every screen of the signed-in user: the engine's overview, the network, the
-// sync issues by job and the background-sync warnings, refreshed together so the list badge, the
+// sync issues by job and the background-sync warnings (from the device port's background
+// capability, the one the sync health report sends), refreshed together so the list badge, the
 // job screen and the Sync screen never disagree.
-import { getSyncIssues, type SyncIssues, type SyncOverview } from '@vhd/background-sync';
+import {
+  type BackgroundCapability,
+  getSyncIssues,
+  type SyncIssues,
+  type SyncOverview,
+} from '@vhd/background-sync';
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useState } from 'react';
 import type { BackgroundSystem } from '../services/background/BackgroundSystem';
-import {
-  type BackgroundFacts,
-  type BackgroundWarning,
-  backgroundWarnings,
-  readBackgroundFacts,
-} from '../services/background/backgroundWarnings';
+import { type BackgroundWarning, backgroundWarnings } from '../services/background/backgroundWarnings';
 import { type SyncStatus, summarizeSync } from '../services/sync/syncStatus';
 
 const REFRESH_MS = 2_000;
@@ -32,21 +33,21 @@ export function SyncStatusProvider({ system, children }: { system: BackgroundSys
   const [overview, setOverview] = useState<SyncOverview | null>(null);
   const [online, setOnline] = useState(true);
   const [issues, setIssues] = useState<SyncIssues>(NO_ISSUES);
-  const [facts, setFacts] = useState<BackgroundFacts | null>(null);
+  const [capability, setCapability] = useState<BackgroundCapability | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const refresh = useCallback(async () => {
     try {
-      const [next, network, nextIssues, nextFacts] = await Promise.all([
+      const [next, network, nextIssues, nextCapability] = await Promise.all([
         system.sync.getSyncOverview(),
         system.ports.connectivity.getState(),
         getSyncIssues(system.db),
-        readBackgroundFacts(),
+        system.ports.device?.backgroundCapability() ?? null,
       ]);
       setOverview(next);
       setOnline(network.online);
       setIssues(nextIssues);
-      setFacts(nextFacts);
+      setCapability(nextCapability);
       setError(null);
     } catch (e) {
       setError(e instanceof Error ? e.message : String(e));
@@ -61,16 +62,17 @@ export function SyncStatusProvider({ system, children }: { system: BackgroundSys
 
   const value = useMemo<SyncStatusState>(() => {
     const status = overview ? summarizeSync(overview, online) : null;
+    const device = system.ports.device;
     const warnings =
-      facts && status
-        ? backgroundWarnings(facts, {
+      device && capability && status
+        ? backgroundWarnings(device.platform, capability, {
             waiting: status.pendingChanges + status.pendingPhotos,
             lastSuccessfulSyncAt: status.lastSuccessfulSyncAt,
             now: Date.now(),
           })
         : [];
     return { overview, status, issues, warnings, error, refresh };
-  }, [overview, online, issues, facts, error, refresh]);
+  }, [system, overview, online, issues, capability, error, refresh]);
 
   return <SyncStatusContext.Provider value={value}>{children}</SyncStatusContext.Provider>;
 }

@@ -22,10 +22,6 @@ jest.mock('expo-router', () => {
     },
   };
 });
-jest.mock('expo-battery', () => ({
-  isLowPowerModeEnabledAsync: jest.fn(async () => false),
-  isBatteryOptimizationEnabledAsync: jest.fn(async () => false),
-}));
 jest.mock('expo-background-task', () => require('./fakeOs').backgroundTaskModule());
 jest.mock('@vhd/background-sync', () => ({
   ...jest.requireActual('@vhd/background-sync'),
@@ -135,7 +131,7 @@ const issueRows = {
   ],
 };
 
-function fakeSystem(options: { online?: boolean; overview?: SyncOverview } = {}) {
+function fakeSystem(options: { online?: boolean; overview?: SyncOverview; lowPowerMode?: boolean } = {}) {
   let settings: PhotoSettings = { wifiOnly: false, deleteOriginalsAfterDays: null };
   return {
     db: {
@@ -144,7 +140,20 @@ function fakeSystem(options: { online?: boolean; overview?: SyncOverview } = {})
       ),
       execute: jest.fn(async () => ({ rowsAffected: 1 })),
     },
-    ports: { connectivity: { getState: async () => ({ online: options.online ?? true, metered: false }) } },
+    ports: {
+      connectivity: { getState: async () => ({ online: options.online ?? true, metered: false }) },
+      // The device port's capability, as the Expo port reads it (expo-battery, expo-background-task).
+      device: {
+        platform: 'ios',
+        backgroundCapability: async () => ({
+          status: 'available',
+          backgroundAppRefresh: null,
+          lowPowerMode: options.lowPowerMode ?? false,
+          batteryOptimization: null,
+          policy: 'on-background',
+        }),
+      },
+    },
     sync: {
       getSyncOverview: jest.fn(async () => options.overview ?? overview),
       runBackgroundSync: jest.fn(async () => ({ outcome: 'completed' })),
@@ -238,28 +247,22 @@ test('Retry hands the failed photo back to the queue; a rejected change can be r
 });
 
 test('offline, Low Power Mode, and a long silence: the status says so and the warnings say how to fix it', async () => {
-  const battery = jest.requireMock('expo-battery') as { isLowPowerModeEnabledAsync: jest.Mock };
-  battery.isLowPowerModeEnabledAsync.mockResolvedValue(true);
-  try {
-    const quiet: SyncOverview = {
-      ...overview,
-      activeRunId: null,
-      rejections: { total: 0, latest: [] },
-      photos: { byState: { QUEUED_UPLOAD: 2 }, failed: [] },
-      lastSuccessfulSyncAt: Date.now() - 3 * 24 * 3_600_000,
-    };
-    await renderSignedIn(fakeSystem({ online: false, overview: quiet }), <SyncScreen />);
-    expect(await screen.findByTestId('offline')).toBeTruthy();
-    expect(screen.getByTestId('status-label')).toHaveTextContent('Offline · 9 waiting');
-    expect(await screen.findByTestId('warning-low-power')).toHaveTextContent(
-      /Low Power Mode pauses background sync.*Settings → Battery/,
-    );
-    expect(screen.getByTestId('warning-silent')).toHaveTextContent(
-      /Nothing has synced for 72 hours.*Background App Refresh/,
-    );
-  } finally {
-    battery.isLowPowerModeEnabledAsync.mockResolvedValue(false);
-  }
+  const quiet: SyncOverview = {
+    ...overview,
+    activeRunId: null,
+    rejections: { total: 0, latest: [] },
+    photos: { byState: { QUEUED_UPLOAD: 2 }, failed: [] },
+    lastSuccessfulSyncAt: Date.now() - 3 * 24 * 3_600_000,
+  };
+  await renderSignedIn(fakeSystem({ online: false, overview: quiet, lowPowerMode: true }), <SyncScreen />);
+  expect(await screen.findByTestId('offline')).toBeTruthy();
+  expect(screen.getByTestId('status-label')).toHaveTextContent('Offline · 9 waiting');
+  expect(await screen.findByTestId('warning-low-power')).toHaveTextContent(
+    /Low Power Mode pauses background sync.*Settings → Battery/,
+  );
+  expect(screen.getByTestId('warning-silent')).toHaveTextContent(
+    /Nothing has synced for 72 hours.*Background App Refresh/,
+  );
 });
 
 test('the header badge shows the same status everywhere', async () => {

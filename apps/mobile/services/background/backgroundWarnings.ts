@@ -1,20 +1,10 @@
 // When background sync cannot run, the technician must hear it from the app, with the fix: iOS
 // pauses background tasks in Low Power Mode and never runs them with Background App Refresh off or
 // after the app was swiped away; Android's battery optimisation and power saver defer WorkManager.
+// The facts are the device port's background capability (the one the sync health report sends).
 // Background App Refresh and a force-quit are not readable from JS here, so a long silence while
 // work waits is the sign for them.
-import * as BackgroundTask from 'expo-background-task';
-import * as Battery from 'expo-battery';
-import { Platform } from 'react-native';
-
-export interface BackgroundFacts {
-  platform: string;
-  /** expo-background-task's status (Restricted: simulators, environments without background work). */
-  taskAvailable: boolean;
-  lowPowerMode: boolean;
-  /** Android: the app is subject to battery optimisation. */
-  batteryOptimized: boolean;
-}
+import type { BackgroundCapability } from '@vhd/background-sync';
 
 export interface BackgroundWarning {
   id: 'restricted' | 'low-power' | 'battery-optimization' | 'silent';
@@ -25,34 +15,21 @@ export interface BackgroundWarning {
 /** Work waiting this long with no successful sync means background sync is not getting to run. */
 export const SILENT_AFTER_MS = 24 * 3_600_000;
 
-export async function readBackgroundFacts(platform: string = Platform.OS): Promise<BackgroundFacts> {
-  const [status, lowPowerMode, batteryOptimized] = await Promise.all([
-    BackgroundTask.getStatusAsync().catch(() => BackgroundTask.BackgroundTaskStatus.Available),
-    Battery.isLowPowerModeEnabledAsync().catch(() => false),
-    platform === 'android' ? Battery.isBatteryOptimizationEnabledAsync().catch(() => false) : false,
-  ]);
-  return {
-    platform,
-    taskAvailable: status === BackgroundTask.BackgroundTaskStatus.Available,
-    lowPowerMode,
-    batteryOptimized,
-  };
-}
-
 export function backgroundWarnings(
-  facts: BackgroundFacts,
+  platform: string,
+  capability: BackgroundCapability,
   work: { waiting: number; lastSuccessfulSyncAt: number | null; now: number },
 ): BackgroundWarning[] {
-  const ios = facts.platform === 'ios';
+  const ios = platform === 'ios';
   const warnings: BackgroundWarning[] = [];
-  if (!facts.taskAvailable) {
+  if (capability.status === 'restricted' || capability.status === 'denied') {
     warnings.push({
       id: 'restricted',
       title: 'Background sync is not available on this device',
       fix: 'Your work syncs while VHD is open. (Simulators never run background tasks.)',
     });
   }
-  if (facts.lowPowerMode) {
+  if (capability.lowPowerMode === true) {
     warnings.push({
       id: 'low-power',
       title: ios ? 'Low Power Mode pauses background sync' : 'Battery Saver pauses background sync',
@@ -61,7 +38,7 @@ export function backgroundWarnings(
         : 'Turn off Battery Saver (Settings → Battery), or open VHD to sync.',
     });
   }
-  if (facts.batteryOptimized) {
+  if (capability.batteryOptimization === true) {
     warnings.push({
       id: 'battery-optimization',
       title: 'Battery optimisation may hold back background sync',
