@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
+import { FAULT_POINTS_ENV, faultPointsEnabled } from './faultPoints';
 
 export const ConfigSchema = Type.Object({
   port: Type.Integer({ minimum: 0, maximum: 65535 }),
@@ -159,6 +160,7 @@ export function checkConfig(config: Config): Config {
       !config.clerkJwtKey && 'dev auth (set CLERK_JWT_KEY to your Clerk PEM public key)',
       !config.cloudinaryUrl && 'the dev media store (set CLOUDINARY_URL)',
       config.powersyncUrl && !config.powersyncJwtKey && 'generated PowerSync keys (set POWERSYNC_JWT_KEY)',
+      faultPointsEnabled() && `fault points for trials (unset ${FAULT_POINTS_ENV})`,
     ].filter(Boolean);
     if (dev.length > 0) {
       throw new ConfigError(`NODE_ENV=production refuses to start with ${dev.join(' and ')}`);

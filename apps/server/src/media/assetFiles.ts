@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { faultPoint } from '../faultPoints';
 
 /** What the dev media store knows about one stored asset (also the source of its upload response). */
 export interface StoredAsset {
@@ -51,6 +52,7 @@ export class AssetFiles {
     const metaPath = this.metaPath(asset.publicId);
     await mkdir(dirname(metaPath), { recursive: true });
     await rename(incomingPath, this.dataPath(asset.publicId));
+    faultPoint('media.midWrite', asset.publicId);
     const metaTmp = `${metaPath}.${randomUUID()}.tmp`;
     await writeFile(metaTmp, JSON.stringify(asset));
     await rename(metaTmp, metaPath);

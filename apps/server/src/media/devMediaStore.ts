@@ -6,6 +6,7 @@ import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest }
 import type { CloudinaryAccount } from '../cloudinary/account';
 import type { MediaService } from '../cloudinary/mediaService';
 import { responseSignature } from '../cloudinary/signature';
+import { faultPoint } from '../faultPoints';
 import { AssetFiles, type StoredAsset } from './assetFiles';
 import { formatAllowed, probeImage } from './imageProbe';
 import { Notifier } from './notifier';
@@ -196,6 +197,7 @@ export class DevMediaStore implements MediaService {
       };
       await this.files.commit(file.path, stored);
       increment(this.counters.stored, upload.publicId);
+      faultPoint('media.stored', upload.publicId);
       return { asset: stored, existing: false };
     });
     const body = this.describe(asset, existing);

@@ -3,6 +3,7 @@ import type { MediaService } from '../cloudinary/mediaService';
 import { findPhotoAssets } from '../cloudinary/photoRows';
 import { signPhotoUpload } from '../cloudinary/photoUpload';
 import type { Queryable } from '../db';
+import { faultPoint } from '../faultPoints';
 import { CLOUDINARY_WEBHOOK_PATH } from './cloudinaryWebhook';
 
 export const MAX_PHOTOS_PER_SIGNING = 50;
@@ -71,6 +72,7 @@ export async function cloudinaryUploadRoutes(
         uploads.push({ photoId, url: uploadUrl, ...signed });
       }
     }
+    faultPoint('sign.beforeAnswer');
     return { uploads, rejected };
   });
 }

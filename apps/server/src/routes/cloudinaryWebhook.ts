@@ -6,6 +6,7 @@ import { fillPhotoAsset } from '../cloudinary/photoRows';
 import { parsePhotoPublicId } from '../cloudinary/photoUpload';
 import { checkNotification } from '../cloudinary/signature';
 import type { Db } from '../db';
+import { faultPoint } from '../faultPoints';
 import { ipRateLimit } from '../ipRateLimit';
 import { isStorableText } from './upload/clientText';
 
@@ -87,6 +88,7 @@ export async function cloudinaryWebhookRoutes(
       typeof notification.asset_id === 'string' && isStorableText(notification.asset_id)
         ? notification.asset_id
         : null;
+    faultPoint('webhook.beforeFill', publicId);
     const { verdict, updated } = await options.db.transaction(async (tx) => {
       const verdict = await admitNotification(tx, { publicId, version, assetId });
       if (verdict !== 'new') return { verdict, updated: false };

@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ApiAuth } from '../../auth/authenticate';
 import { isDataError, sqlState } from '../../db/sqlstate';
 import type { Db, Tx } from '../../db/types';
+import { faultPoint } from '../../faultPoints';
 import { applyChanges, PlanDrift } from './apply';
 import { dataErrorDetail, dataErrorRejection } from './dataErrors';
 import type { UploadBody, UploadResponse } from './envelope';
@@ -219,6 +220,7 @@ export async function processUpload(db: Db, body: UploadBody, ctx: Context): Pro
         if (watermark !== null && oldest) await forgetVerdictsBelow(tx, body.client_id, oldest.op_id);
         const decided = await applyNewOps(tx, fresh, ctx);
         await recordVerdicts(tx, body.client_id, ctx.auth.orgId, decided);
+        faultPoint('upload.beforeCommit');
         return [...replayed, ...decided];
       });
       return toResponse(verdicts);

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { faultPoint } from '../../faultPoints';
 import { processUpload } from './batch';
 import {
   assertEnvelopeTypes,
@@ -33,6 +34,7 @@ export async function uploadRoutes(app: FastifyInstance) {
       });
       // Committed: assets of photos the batch deleted (directly or by cascade) go in the background.
       if ((req.body.batch as { op?: unknown }[]).some((op) => op.op === 'DELETE')) app.assetDeletions.kick();
+      faultPoint('upload.afterCommit');
       return answer;
     },
   );
