@@ -29,4 +29,6 @@ trap stop EXIT
 echo "Postgres $("$pgbin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (throwaway)"
 
 export TEST_DATABASE_URL="postgres://postgres@127.0.0.1:$port/postgres"
+# For trials that restart the cluster (pg_ctl restart -m fast|immediate) while phones upload.
+export TEST_PGDATA="$dir/data" TEST_PGBIN="$pgbin" TEST_PGLOG="$dir/log"
 "$@"

@@ -18,6 +18,16 @@ import { pgliteDriver } from './db/pglite';
 import { postgresDriver } from './db/postgres';
 import type { Db } from './db/types';
 
+export {
+  armFaultPoint,
+  disarmFaultPoints,
+  FAULT_POINTS,
+  FAULT_POINTS_ENV,
+  type FaultAction,
+  type FaultPointName,
+} from './faultPoints';
+export { AssetFiles } from './media/assetFiles';
+
 export type TestBackend = 'pglite' | 'postgres';
 
 /** ['pglite'] plus 'postgres' when TEST_DATABASE_URL is set; throws when CI is set and it is not. */

@@ -242,7 +242,7 @@ async function photosStored(
     'photos stored',
     'every photo is stored byte-identical and confirmed, or FAILED with a reason',
   );
-  const stored = backend.media.stats().stored;
+  const stored = await backend.storedCounts();
   for (const d of devices) {
     const items = new Map(d.snapshot.photos.map((p) => [p.id, p]));
     const rejected = new Set(d.snapshot.rejections.filter((r) => r.table === 'photos').map((r) => r.rowId));
@@ -269,7 +269,7 @@ async function photosStored(
       if (item.localPath) {
         const [mine, theirs] = await Promise.all([
           sha256(join(d.snapshot.documentsDir, item.localPath)),
-          sha256(backend.media.files.dataPath(publicId)),
+          sha256(backend.mediaFile(publicId)),
         ]);
         if (mine !== theirs)
           c.problems.push(`${d.name}: photo ${taken.photoId} stored bytes differ from the device's file`);
@@ -291,7 +291,7 @@ async function mediaOnce(backend: SimBackend, devices: DeviceState[], intents: I
   const c = check('media once', 'the media store stored each public id once, and only photos taken');
   const orgs = new Set(devices.map((d) => d.orgId));
   const taken = new Set(intents.photos.map((p) => PUBLIC_ID(p.orgId, p.photoId)));
-  for (const [publicId, n] of Object.entries(backend.media.stats().stored)) {
+  for (const [publicId, n] of Object.entries(await backend.storedCounts())) {
     const org = publicId.split('/')[1] ?? '';
     if (!orgs.has(org)) continue;
     c.checked++;

@@ -153,7 +153,8 @@ describe('SimulatedDevice', () => {
     await device.openApp();
     const report = await background;
     expect(report.outcome).toBe('aborted');
-    expect(performance.now() - opened).toBeLessThan(2_500);
+    // At once, not after the 60 s budget; generous, as a loaded machine delays any process by seconds.
+    expect(performance.now() - opened).toBeLessThan(10_000);
     await device.runsSettled();
     expect(device.runs.at(-1)).toMatchObject({ trigger: 'resume', outcome: 'completed' });
     expect((await device.status()).pendingChanges).toBe(0);

@@ -1,9 +1,9 @@
 // The office: dispatchers editing the organization's schedules and invoices on the server (a web
 // back office writing to Postgres). Their edits reach the phones the way any server change does:
 // replicated into the PowerSync service and downloaded. Each edit is logged as an intent of its own.
-import type { Db } from '@vhd/server';
 import type { IntentLog } from '../intentLog';
 import type { Replicator } from './replicator';
+import type { SimDb } from './simBackend';
 
 const EDITABLE: Record<string, string[]> = {
   schedules: ['customer', 'address', 'scheduled_at', 'status', 'notes'],
@@ -12,7 +12,7 @@ const EDITABLE: Record<string, string[]> = {
 
 export class Office {
   constructor(
-    private readonly db: Db,
+    private readonly db: SimDb,
     private readonly replicator: Replicator,
     readonly orgId: string,
     readonly name: string,
@@ -35,22 +35,19 @@ export class Office {
     values: Record<string, unknown>,
   ): Promise<void> {
     const cols = checked(table, values);
-    await this.db.transaction(async (tx) => {
-      const extra: Record<string, unknown> = { id, org_id: this.orgId };
-      if (table === 'invoices') {
-        const { rows } = await tx.query<{ last: number }>(
-          'UPDATE organizations SET last_invoice_number = last_invoice_number + 1 WHERE id = $1 RETURNING last_invoice_number AS last',
-          [this.orgId],
-        );
-        extra.number = rows[0]?.last;
-      }
-      const all = { ...extra, ...Object.fromEntries(cols.map((c) => [c, values[c]])) };
-      const names = Object.keys(all);
-      await tx.query(
-        `INSERT INTO ${table} (${names.join(', ')}) VALUES (${names.map((_, i) => `$${i + 1}`).join(', ')})`,
-        names.map((n) => all[n]),
-      );
-    });
+    const names = ['id', 'org_id', ...cols];
+    const params = [id, this.orgId, ...cols.map((c) => values[c])];
+    const placeholders = names.map((_, i) => `$${i + 1}`);
+    // One statement (the simulation's database connection may be another process's): an invoice
+    // takes the organization's next number in it.
+    await this.db.query(
+      table === 'invoices'
+        ? `WITH next AS (UPDATE organizations SET last_invoice_number = last_invoice_number + 1
+             WHERE id = $2 RETURNING last_invoice_number AS number)
+           INSERT INTO invoices (${names.join(', ')}, number) SELECT ${placeholders.join(', ')}, number FROM next`
+        : `INSERT INTO ${table} (${names.join(', ')}) VALUES (${placeholders.join(', ')})`,
+      params,
+    );
     log?.addRow({ writer: this.name, at, op: 'insert', table, id, values });
     await this.replicator.replicate(this.orgId);
   }

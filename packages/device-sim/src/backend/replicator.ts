@@ -6,7 +6,7 @@
 // both by its replication lag, as the service does.
 import { SYNCED_TABLES } from '@vhd/background-sync';
 import { type PowerSyncDouble, serviceTimestamptz } from '@vhd/powersync-double';
-import type { Db } from '@vhd/server';
+import type { SimDb } from './simBackend';
 
 /** The client sends `cloudinary_signature` once with the confirmation; the server does not keep it. */
 const CLIENT_ONLY_COLUMNS = new Set(['cloudinary_signature']);
@@ -25,7 +25,7 @@ export type ReplicatedRow = { id: string } & Record<string, unknown>;
  * An organization's rows as the sync config ships them, by table: timestamptz columns in the
  * service's text (`2026-12-04 19:11:27.625809Z`, from Postgres' own text, so microseconds survive).
  */
-export async function readOrgRows(db: Db, orgId: string): Promise<Record<string, ReplicatedRow[]>> {
+export async function readOrgRows(db: SimDb, orgId: string): Promise<Record<string, ReplicatedRow[]>> {
   const timestamptz = await timestamptzColumns(db);
   const out: Record<string, ReplicatedRow[]> = {};
   for (const [table, columns] of Object.entries(REPLICATED_COLUMNS)) {
@@ -42,10 +42,10 @@ export async function readOrgRows(db: Db, orgId: string): Promise<Record<string,
   return out;
 }
 
-const zonedColumns = new WeakMap<Db, Promise<Map<string, Set<string>>>>();
+const zonedColumns = new WeakMap<SimDb, Promise<Map<string, Set<string>>>>();
 
 /** The synced tables' timestamptz columns, from the catalog (once per database). */
-function timestamptzColumns(db: Db): Promise<Map<string, Set<string>>> {
+function timestamptzColumns(db: SimDb): Promise<Map<string, Set<string>>> {
   let found = zonedColumns.get(db);
   if (!found) {
     found = db
@@ -73,7 +73,7 @@ export class Replicator {
   opsRemoved = 0;
 
   constructor(
-    private readonly db: Db,
+    private readonly db: SimDb,
     private readonly double: PowerSyncDouble,
   ) {}
 
@@ -96,6 +96,8 @@ export class Replicator {
       return;
     }
     const running = current.again.finally(() => this.next(orgId));
+    // Its callers hold `again` and see a failure (a server restarting); this copy must not go unhandled.
+    running.catch(() => {});
     this.passes.set(orgId, { running, again: null });
   }
 

@@ -1,20 +1,34 @@
-// The backend of a simulation on embedded defaults: our server (PGlite in a temporary DATA_DIR, dev
-// auth, dev media store) with the PowerSync test double as its POWERSYNC_URL, replication from
-// Postgres into the double, and one gateway per device (its view of the backend, with faults).
+// The backend of a simulation on embedded defaults: our server (dev auth, dev media store; PGlite in
+// a temporary DATA_DIR, or Postgres) with the PowerSync test double as its POWERSYNC_URL, replication
+// from Postgres into the double, and one gateway per device (its view of the backend, with faults).
+// The server runs in this process, or — for trials that SIGKILL it — in a supervised child process.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPowerSyncDouble, type PowerSyncDouble, type ReplicationLag } from '@vhd/powersync-double';
-import { buildApp, type Config, createDb, type Db, loadConfig, migrate, pgliteDriver } from '@vhd/server';
-import { freePort } from '@vhd/server/testing';
+import {
+  buildApp,
+  type Config,
+  createDb,
+  type Db,
+  loadConfig,
+  migrate,
+  pgliteDriver,
+  type Queryable,
+} from '@vhd/server';
+import { AssetFiles, freePort } from '@vhd/server/testing';
 import { DeviceGateway } from './deviceGateway';
 import { Office } from './office';
 import { Replicator } from './replicator';
+import { ServerProcess } from './serverProcess';
+
+/** What the simulation asks of the server's database. */
+export type SimDb = Pick<Queryable, 'query'>;
 
 export interface SimBackendOptions {
   /** Server DATA_DIR; default a temporary folder removed on close. */
   dataDir?: string;
-  /** PGlite on disk under DATA_DIR (default), or in memory (faster to start; trials). */
+  /** PGlite on disk under DATA_DIR (default), or in memory (faster to start; in-process only). */
   database?: 'disk' | 'memory';
   logLevel?: Config['logLevel'];
   /** Period of the replication pass that picks up changes no upload announced (webhooks). */
@@ -25,25 +39,41 @@ export interface SimBackendOptions {
   now?: () => number;
   /** The server's port (default: a free one). */
   port?: number;
+  /**
+   * Run the server in a child process that can be SIGKILLed (`backend.process`) and is restarted on
+   * the same data: PGlite under DATA_DIR, or the Postgres database `databaseUrl`.
+   */
+  serverProcess?: { databaseUrl?: string };
 }
 
-type ServerApp = Awaited<ReturnType<typeof buildApp>>;
-type DevMediaStore = NonNullable<ServerApp['devMediaStore']>;
+/** The server as the simulation sees it. */
+interface SimServer {
+  db: SimDb;
+  publicUrl: string;
+  /** Times the dev media store wrote each public id's bytes, over every incarnation of the server. */
+  storedCounts(): Promise<Record<string, number>>;
+  notificationsIdle(): Promise<void>;
+  close(): Promise<void>;
+}
 
 export class SimBackend {
   private readonly orgs = new Set<string>();
   private readonly gateways = new Set<DeviceGateway>();
   private readonly ticker: NodeJS.Timeout;
+  private readonly files: AssetFiles;
 
   private constructor(
-    readonly app: ServerApp,
+    private readonly server: SimServer,
+    /** The server's process when it runs in a child (SIGKILL, fault points), else null. */
+    readonly process: ServerProcess | null,
     readonly double: PowerSyncDouble,
     readonly replicator: Replicator,
     readonly url: string,
-    private readonly dataDir: string,
+    readonly dataDir: string,
     private readonly ownDataDir: boolean,
     replicateEveryMs: number,
   ) {
+    this.files = new AssetFiles(join(dataDir, 'media'));
     this.ticker = setInterval(() => {
       for (const org of this.orgs) void this.replicator.replicate(org).catch(() => {});
     }, replicateEveryMs);
@@ -62,50 +92,56 @@ export class SimBackend {
       audience: probe.powersyncJwtAudience,
       ...(options.replicationLagMs === undefined ? {} : { replicationLagMs: options.replicationLagMs }),
     });
-    let app: ServerApp | undefined;
+    let server: SimServer | undefined;
+    let child: ServerProcess | null = null;
     try {
-      const config = loadConfig({
-        DATA_DIR: dataDir,
-        PORT: String(port),
-        POWERSYNC_URL: double.url,
-        LOG_LEVEL: options.logLevel ?? 'silent',
-        NODE_ENV: 'development',
-      });
-      const db = options.database === 'memory' ? await memoryDb() : undefined;
-      app = await buildApp({ config, ...(db ? { db } : {}), ...(options.now ? { now: options.now } : {}) });
-      if (db) app.addHook('onClose', () => db.close());
-      await app.listen({ port, host: '127.0.0.1' });
-      const replicator = new Replicator(app.db, double);
+      if (options.serverProcess) {
+        child = await ServerProcess.start({
+          dataDir,
+          port,
+          powersyncUrl: double.url,
+          ...(options.serverProcess.databaseUrl ? { databaseUrl: options.serverProcess.databaseUrl } : {}),
+          ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+        });
+        server = childServer(child);
+      } else {
+        server = await inProcessServer(options, dataDir, port, double.url);
+      }
       return new SimBackend(
-        app,
+        server,
+        child,
         double,
-        replicator,
+        new Replicator(server.db, double),
         url,
         dataDir,
         ownDataDir,
         options.replicateEveryMs ?? 1_000,
       );
     } catch (e) {
-      await app?.close();
+      await server?.close();
       await double.close();
       if (ownDataDir) await rm(dataDir, { recursive: true, force: true });
       throw e;
     }
   }
 
-  get db(): Db {
-    return this.app.db;
+  get db(): SimDb {
+    return this.server.db;
   }
 
-  get media(): DevMediaStore {
-    const store = this.app.devMediaStore;
-    if (!store) throw new Error('the simulation needs the dev media store (no CLOUDINARY_URL)');
-    return store;
+  /** Times the media store wrote each public id's bytes (over every server restart). */
+  storedCounts(): Promise<Record<string, number>> {
+    return this.server.storedCounts();
+  }
+
+  /** Where the media store keeps a public id's bytes. */
+  mediaFile(publicId: string): string {
+    return this.files.dataPath(publicId);
   }
 
   /** Origins of absolute URLs the backend hands to devices (signed upload URLs, the PowerSync endpoint). */
   get origins(): string[] {
-    return [this.app.config.publicUrl, this.double.url];
+    return [this.server.publicUrl, this.double.url];
   }
 
   /** A device's gateway; its organization is replicated from now on. */
@@ -130,9 +166,10 @@ export class SimBackend {
     this.orgs.delete(orgId);
   }
 
-  /** Every webhook delivered and every organization replicated, past the lag: the backend is quiet. */
+  /** The server is up, every webhook delivered and every organization replicated, past the lag: the backend is quiet. */
   async settle(): Promise<void> {
-    await this.media.notificationsIdle();
+    await this.process?.up();
+    await this.server.notificationsIdle();
     await Promise.all([...this.orgs].map((org) => this.replicator.replicate(org)));
     await this.double.replicated();
   }
@@ -140,10 +177,53 @@ export class SimBackend {
   async close(): Promise<void> {
     clearInterval(this.ticker);
     await Promise.all([...this.gateways].map((g) => g.close()));
-    await this.app.close();
+    await this.server.close();
     await this.double.close();
     if (this.ownDataDir) await rm(this.dataDir, { recursive: true, force: true });
   }
+}
+
+async function inProcessServer(
+  options: SimBackendOptions,
+  dataDir: string,
+  port: number,
+  powersyncUrl: string,
+): Promise<SimServer> {
+  const config = loadConfig({
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    POWERSYNC_URL: powersyncUrl,
+    LOG_LEVEL: options.logLevel ?? 'silent',
+    NODE_ENV: 'development',
+  });
+  const db = options.database === 'memory' ? await memoryDb() : undefined;
+  const app = await buildApp({ config, ...(db ? { db } : {}), ...(options.now ? { now: options.now } : {}) });
+  if (db) app.addHook('onClose', () => db.close());
+  try {
+    await app.listen({ port, host: '127.0.0.1' });
+  } catch (e) {
+    await app.close();
+    throw e;
+  }
+  const media = app.devMediaStore;
+  if (!media) throw new Error('the simulation needs the dev media store (no CLOUDINARY_URL)');
+  return {
+    db: app.db,
+    publicUrl: config.publicUrl,
+    storedCounts: async () => media.stats().stored,
+    notificationsIdle: () => media.notificationsIdle(),
+    close: () => app.close(),
+  };
+}
+
+function childServer(child: ServerProcess): SimServer {
+  return {
+    db: { query: (sql, params) => child.query(sql, params) },
+    publicUrl: child.url,
+    storedCounts: async () => (await child.trace())['media.stored'] ?? {},
+    notificationsIdle: () => child.notificationsIdle(),
+    close: () => child.close(),
+  };
 }
 
 async function memoryDb(): Promise<Db> {

@@ -6,7 +6,7 @@ import { describeReplicationLag, parseReplicationLag, REPLICATION_LAG_HELP } fro
 import { formatMs, formatTable } from '../report/table';
 import type { TrialResult } from './runTrial';
 import { runTrials } from './runTrials';
-import { describeFault, describeKill, describePlan } from './trialPlan';
+import { describeFault, describeKill, describePlan, describeServerFault } from './trialPlan';
 
 const int = (name: string, min: number) => (v: string) => {
   const n = Number(v);
@@ -24,6 +24,18 @@ const program = new Command('trials')
   .option('--concurrency <n>', 'trials at once', int('--concurrency', 1), 3)
   .option('--verbose', 'print each step of each trial')
   .option('--replication-lag <ms>', REPLICATION_LAG_HELP, parseReplicationLag)
+  .option(
+    '--server-faults',
+    'also kill the server (SIGKILL at random instants and at fault points; each trial has its own server process, restarted on the same data) and fill the media disk',
+  )
+  .addOption(
+    new Option(
+      '--database <kind>',
+      'the server database with --server-faults; postgres (restarted fast/immediate too) needs scripts/with-postgres.sh',
+    )
+      .choices(['pglite', 'postgres'])
+      .default('pglite'),
+  )
   .addOption(
     new Option(
       '--broken <engine>',
@@ -37,13 +49,15 @@ const opts = program.opts<{
   seed?: number;
   concurrency: number;
   verbose?: boolean;
+  serverFaults?: boolean;
+  database: 'pglite' | 'postgres';
   broken?: BrokenEngine;
   replicationLag?: ReturnType<typeof parseReplicationLag>;
 }>();
 const seed = opts.seed ?? Math.floor(Math.random() * 1_000_000);
 
 console.log(
-  `Trials: ${opts.runs} from seed ${seed}, ${opts.concurrency} at a time${opts.replicationLag === undefined ? '' : `, replication lag ${describeReplicationLag(opts.replicationLag)}`}${opts.broken ? `, BROKEN ENGINE ${opts.broken}` : ''}`,
+  `Trials: ${opts.runs} from seed ${seed}, ${opts.concurrency} at a time${opts.replicationLag === undefined ? '' : `, replication lag ${describeReplicationLag(opts.replicationLag)}`}${opts.serverFaults ? `, server faults on (${opts.database})` : ''}${opts.broken ? `, BROKEN ENGINE ${opts.broken}` : ''}`,
 );
 const summary = await runTrials({
   runs: opts.runs,
@@ -51,6 +65,7 @@ const summary = await runTrials({
   concurrency: opts.concurrency,
   ...(opts.broken ? { broken: opts.broken } : {}),
   ...(opts.replicationLag === undefined ? {} : { replicationLagMs: opts.replicationLag }),
+  ...(opts.serverFaults ? { serverFaults: { database: opts.database } } : {}),
   ...(opts.verbose ? { trace: (line: string) => console.log(`  ${line}`) } : {}),
   onResult: (r, done) => console.log(`${String(done).padStart(4)}/${opts.runs} ${line(r)}`),
 });
@@ -58,7 +73,10 @@ const summary = await runTrials({
 function line(r: TrialResult): string {
   const sessions = r.plan.sessions
     .map(
-      (s) => [...s.faults.map(describeFault), describeKill(s.kill)].filter(Boolean).join(' ') || 'no fault',
+      (s) =>
+        [...s.faults.map(describeFault), describeKill(s.kill), describeServerFault(s.serverFault)]
+          .filter(Boolean)
+          .join(' ') || 'no fault',
     )
     .join(' | ');
   const mark = r.ok ? 'ok  ' : 'FAIL';
@@ -87,7 +105,11 @@ console.log(
 console.log(
   `${runs.length} runs: ${[...outcomes].map(([k, n]) => `${k} ${n}`).join(', ')}; ` +
     `${summary.results.reduce((n, r) => n + r.kills, 0)} processes SIGKILLed; ` +
-    `server-side faults acted: ${[...faults].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`,
+    `server-side faults acted: ${[...faults].map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}` +
+    (opts.serverFaults
+      ? `; server processes restarted ${summary.results.reduce((n, r) => n + r.serverRestarts, 0)} times` +
+        (opts.database === 'postgres' ? `; Postgres restarted ${summary.postgresRestarts} times` : '')
+      : ''),
 );
 console.log(
   `\n${formatTable(

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { SyncSettings } from '@vhd/background-sync';
 import type { LogLevel } from '@vhd/background-sync/node';
 import { Activity } from '../activity';
+import type { MediaDisk } from '../backend/mediaDisk';
 import type { Office } from '../backend/office';
+import type { PostgresCluster } from '../backend/postgresCluster';
 import type { SimBackend } from '../backend/simBackend';
 import { type ConsistencyReport, checkConsistency } from '../consistency';
 import type { BrokenEngine, LocalWrite } from '../device/protocol';
@@ -15,7 +17,14 @@ import { IntentLog } from '../intentLog';
 import { SeededRandom } from '../seededRandom';
 import { SimClock } from '../simClock';
 import { ProcessGone, type RunRecord, SimulatedDevice } from '../simulatedDevice';
-import { planTrial, type TrialFault, type TrialPlan, type TrialSession } from './trialPlan';
+import {
+  planTrial,
+  type ServerFault,
+  type TrialFault,
+  type TrialPlan,
+  type TrialPlanOptions,
+  type TrialSession,
+} from './trialPlan';
 
 /** DESIGN's numbers scaled down so a trial takes seconds (budgets are 3–6 s). */
 export const TRIAL_SETTINGS: Partial<SyncSettings> = {
@@ -40,6 +49,11 @@ export interface TrialContext {
   logLevel?: LogLevel;
   /** Progress lines of the trial's steps (verbose output). */
   trace?: (line: string) => void;
+  /**
+   * Server and database faults: the backend's server runs in a child process (SIGKILLs, fault
+   * points); `postgres` is its database's cluster (restarts), `mediaDisk` its media store's disk.
+   */
+  serverFaults?: { postgres: PostgresCluster | null; mediaDisk: MediaDisk | null };
 }
 
 export interface TrialResult {
@@ -53,6 +67,8 @@ export interface TrialResult {
   kills: number;
   recoveryRuns: number;
   faultsActed: Record<string, number>;
+  /** Times the server process died (SIGKILL from outside or at a fault point) and was restarted. */
+  serverRestarts: number;
   durationMs: number;
   dir: string;
 }
@@ -69,7 +85,7 @@ async function attempt<T>(action: () => Promise<T>): Promise<T | undefined> {
 
 export async function runTrial(ctx: TrialContext, seed: number): Promise<TrialResult> {
   const started = performance.now();
-  const plan = planTrial(seed);
+  const plan = planTrial(seed, planOptions(ctx));
   const r = SeededRandom.fromSeed(seed ^ 0x5eed);
   const suffix = `${seed}_${randomUUID().slice(0, 8)}`;
   const orgId = `org_trial_${suffix}`;
@@ -104,6 +120,7 @@ export async function runTrial(ctx: TrialContext, seed: number): Promise<TrialRe
     kills: 0,
     recoveryRuns: 0,
     faultsActed: {},
+    serverRestarts: 0,
     durationMs: 0,
     dir,
   };
@@ -118,7 +135,7 @@ export async function runTrial(ctx: TrialContext, seed: number): Promise<TrialRe
     );
     trace('camera roll ready');
     for (const [i, session] of plan.sessions.entries()) {
-      await runSession(device, session, async () => {
+      await runSession(device, ctx, session, async () => {
         if (i === 0) await technician.firstDay(plan);
         else await technician.edits(session.edits, plan.invoiceConflict && i === 1 ? office : null);
       });
@@ -156,6 +173,7 @@ export async function runTrial(ctx: TrialContext, seed: number): Promise<TrialRe
   } finally {
     result.kills = device.kills;
     result.faultsActed = { ...device.gateway.faults };
+    result.serverRestarts = (ctx.backend.process?.starts ?? 1) - 1;
     await device.close();
     trace('closed');
     ctx.backend.forget(orgId);
@@ -169,16 +187,26 @@ export async function runTrial(ctx: TrialContext, seed: number): Promise<TrialRe
  * One session: faults and the kill point armed, the technician's work in the app (a resume run
  * starts), then — once that run ended — the background task's run. Faults cleared after.
  */
+export function planOptions(ctx: Pick<TrialContext, 'serverFaults'>): TrialPlanOptions {
+  return ctx.serverFaults ? { serverFaults: true, postgres: ctx.serverFaults.postgres !== null } : {};
+}
+
 async function runSession(
   device: SimulatedDevice,
+  ctx: TrialContext,
   session: TrialSession,
   work: () => Promise<void>,
 ): Promise<void> {
   const timers: NodeJS.Timeout[] = [];
-  const at = (ms: number, fn: () => void) => timers.push(setTimeout(fn, ms));
-  const { kill } = session;
+  const background: Promise<unknown>[] = [];
+  const at = (ms: number, fn: () => unknown) =>
+    timers.push(setTimeout(() => background.push(Promise.resolve(fn()).catch(() => {})), ms));
+  const { kill, serverFault } = session;
+  let freeDisk: (() => Promise<void>) | null = null;
   try {
     for (const f of session.faults) if (f.kind === 'gateway') applyFault(device, f, at);
+    // From the start, so the resume catch-up (which usually uploads the session's work) meets it too.
+    if (serverFault) freeDisk = await applyServerFault(ctx, serverFault, at);
     if (kill.kind === 'point') await device.armKill(kill.point, kill.nth);
     await work();
     for (const f of session.faults) if (f.kind !== 'gateway') await applyFault(device, f, at);
@@ -189,11 +217,53 @@ async function runSession(
     if (!(e instanceof ProcessGone)) throw e;
   } finally {
     for (const t of timers) clearTimeout(t);
+    await Promise.all(background);
+    await freeDisk?.();
+    const server = ctx.backend.process;
+    if (server) {
+      // Back up (after a kill) and with nothing armed before the phone goes on.
+      await server.up();
+      await server.disarm();
+    }
     device.gateway.clearFaults();
     device.link.blackhole(false);
     await device.setOnline(true);
     await device.runsSettled();
     if (kill.kind === 'point' && device.isRunning) await device.armKill(null, 0);
+  }
+}
+
+/** Acts out a server fault; returns how to undo a full disk. */
+async function applyServerFault(
+  ctx: TrialContext,
+  f: ServerFault,
+  at: (ms: number, fn: () => unknown) => void,
+): Promise<(() => Promise<void>) | null> {
+  const server = ctx.backend.process;
+  if (!server || !ctx.serverFaults) throw new Error('server faults need the server in a child process');
+  switch (f.kind) {
+    case 'serverKill':
+      at(f.afterMs, () => server.kill());
+      return null;
+    case 'serverKillAt':
+      await server.arm(f.point, f.nth);
+      return null;
+    case 'postgresRestart': {
+      const postgres = ctx.serverFaults.postgres;
+      if (!postgres) throw new Error('a Postgres restart needs the trials on Postgres');
+      at(f.afterMs, () => postgres.restart(f.mode));
+      return null;
+    }
+    case 'diskFull': {
+      const disk = ctx.serverFaults.mediaDisk;
+      if (disk) {
+        await disk.fill();
+        return () => disk.free();
+      }
+      // No disk of its own (mounting needs root): every media write fails as a full disk's would.
+      await server.arm('media.midWrite', 1, 'enospc');
+      return null;
+    }
   }
 }
 

@@ -1,6 +1,7 @@
 // One trial's plan, drawn from its seed alone (so `--seed S --runs 1` replays trial S): what the
 // technician writes, which photos, and a few sessions, each one background run under a fault and
 // perhaps a kill. After the sessions come recovery runs without faults until the device is quiet.
+import type { FaultPointName } from '@vhd/server/testing';
 import type { GatewayFault, GatewayRoute } from '../backend/deviceGateway';
 import type { KillPoint } from '../device/protocol';
 import type { LinkProfileName } from '../linkEmulator';
@@ -22,6 +23,19 @@ export type TrialKill =
   /** The child kills itself the nth time it reaches the point during the session. */
   | { kind: 'point'; point: KillPoint; nth: number };
 
+/** Faults of the server and its database (trials with `serverFaults`: the server runs in a child). */
+export type ServerFault =
+  /** SIGKILL of the server process `afterMs` into the session (the technician at work, then the runs). */
+  | { kind: 'serverKill'; afterMs: number }
+  /** The server SIGKILLs itself the nth time it reaches the fault point. */
+  | { kind: 'serverKillAt'; point: ServerKillPoint; nth: number }
+  /** Postgres restarted (`pg_ctl restart -m fast|immediate`) `afterMs` into the session. */
+  | { kind: 'postgresRestart'; mode: 'fast' | 'immediate'; afterMs: number }
+  /** The media store's disk is full for the whole session (freed after it). */
+  | { kind: 'diskFull' };
+
+export type ServerKillPoint = Exclude<FaultPointName, 'media.stored'>;
+
 /**
  * One session: the technician opens the app and edits (a resume catch-up runs), leaves it, and
  * the OS runs the background task. Faults and kill points are armed for the whole session.
@@ -32,6 +46,15 @@ export interface TrialSession {
   kill: TrialKill;
   /** Writes made in the app (the first session makes the day's rows and photos instead). */
   edits: number;
+  /** Acted out from the session's start (its resume catch-up and its background run). */
+  serverFault?: ServerFault;
+}
+
+export interface TrialPlanOptions {
+  /** Draw server and database faults too (the server must run in a child process). */
+  serverFaults?: boolean;
+  /** The server's database is Postgres, which the trial may restart. */
+  postgres?: boolean;
 }
 
 export interface TrialPlan {
@@ -63,7 +86,7 @@ const ROUTES_WITH_STATUS: Array<{ route: GatewayRoute; statuses: number[] }> = [
   { route: 'sync', statuses: [503] },
 ];
 
-export function planTrial(seed: number): TrialPlan {
+export function planTrial(seed: number, options: TrialPlanOptions = {}): TrialPlan {
   const r = SeededRandom.fromSeed(seed);
   const photos = Array.from({ length: r.int(0, 3) }, () => r.int(60, 400) * 1000);
   const invoiceConflict = r.chance(0.35);
@@ -77,7 +100,7 @@ export function planTrial(seed: number): TrialPlan {
       edits: r.int(0, 3),
     };
   });
-  return {
+  const plan: TrialPlan = {
     seed,
     link: r.chance(0.25) ? '4G' : 'none',
     schedules: r.int(1, 4),
@@ -90,6 +113,35 @@ export function planTrial(seed: number): TrialPlan {
     startOffline: r.chance(0.3),
     sessions,
   };
+  if (options.serverFaults) {
+    // From a stream of their own, so the rest of the plan is the same with or without them.
+    const rs = SeededRandom.fromSeed(seed ^ 0x5e7f);
+    for (const session of sessions) {
+      if (rs.chance(0.75))
+        session.serverFault = drawServerFault(rs, session.budgetMs, photos.length, options);
+    }
+  }
+  return plan;
+}
+
+const KILL_POINTS: ServerKillPoint[] = ['upload.beforeCommit', 'upload.afterCommit'];
+const PHOTO_KILL_POINTS: ServerKillPoint[] = ['sign.beforeAnswer', 'media.midWrite', 'webhook.beforeFill'];
+
+function drawServerFault(
+  r: SeededRandom,
+  budgetMs: number,
+  photos: number,
+  options: TrialPlanOptions,
+): ServerFault {
+  const roll = r.next();
+  if (roll < 0.45) {
+    const points = photos > 0 ? [...KILL_POINTS, ...PHOTO_KILL_POINTS] : KILL_POINTS;
+    return { kind: 'serverKillAt', point: points[r.int(0, points.length - 1)]!, nth: r.int(1, 2) };
+  }
+  if (roll < 0.65 && options.postgres)
+    return { kind: 'postgresRestart', mode: r.chance(0.5) ? 'fast' : 'immediate', afterMs: r.int(0, 2000) };
+  if (roll < 0.8 && photos > 0) return { kind: 'diskFull' };
+  return { kind: 'serverKill', afterMs: r.int(0, Math.min(budgetMs, 2500)) };
 }
 
 function drawFault(r: SeededRandom, budgetMs: number): TrialFault {
@@ -148,6 +200,20 @@ export function describeFault(f: TrialFault): string {
       return `blackhole@${f.afterMs}ms+${f.forMs}`;
     case 'offline':
       return 'offline';
+  }
+}
+
+export function describeServerFault(f: ServerFault | undefined): string {
+  if (!f) return '';
+  switch (f.kind) {
+    case 'serverKill':
+      return `server kill@${f.afterMs}ms`;
+    case 'serverKillAt':
+      return `server kill:${f.point}#${f.nth}`;
+    case 'postgresRestart':
+      return `postgres restart -m ${f.mode}@${f.afterMs}ms`;
+    case 'diskFull':
+      return 'media disk full';
   }
 }
 

@@ -1,0 +1,211 @@
+// Our server in a child process, as a supervisor runs it in production: when it dies (a SIGKILL at a
+// random instant or at a fault point) it is started again on the same data — the same DATA_DIR
+// (PGlite, dev media, keys) or the same Postgres database — and the same port. The simulation talks
+// to it over IPC: database queries (PGlite cannot be opened by two processes), webhook idleness,
+// fault points. Its fault-point trace (VHD_FAULT_POINTS) outlives each incarnation.
+import { type ChildProcess, fork } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { QueryResult, Row } from '@vhd/server';
+import { FAULT_POINTS_ENV, type FaultAction, type FaultPointName } from '@vhd/server/testing';
+import type { ServerChildMessage, ServerRequest } from './serverProtocol';
+
+const CHILD = fileURLToPath(new URL('./serverChild.ts', import.meta.url));
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+/** Starts in a row that fail before the server listens: then it is broken, and every call says why. */
+const MAX_FAILED_STARTS = 3;
+
+/** The server process ended before it answered. */
+export class ServerGone extends Error {
+  override name = 'ServerGone';
+}
+
+export interface ServerProcessOptions {
+  dataDir: string;
+  port: number;
+  powersyncUrl: string;
+  /** Postgres; PGlite under dataDir when absent. */
+  databaseUrl?: string;
+  logLevel?: string;
+  /** A supervisor's pause before starting the server again after it died (default 200 ms). */
+  restartDelayMs?: number;
+}
+
+export class ServerProcess {
+  readonly url: string;
+  readonly logPath: string;
+  /** Every fault point any incarnation reached, one line each (`<point> <detail>`). */
+  readonly tracePath: string;
+  /** Times the process was started, and SIGKILLed from outside. */
+  starts = 0;
+  kills = 0;
+  private child: ChildProcess | null = null;
+  private isUp = false;
+  private waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
+  private broken: Error | null = null;
+  private closing = false;
+  private failedStarts = 0;
+  private lastFailure = '';
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  private constructor(private readonly options: ServerProcessOptions) {
+    this.url = `http://127.0.0.1:${options.port}`;
+    this.logPath = join(options.dataDir, 'server.log');
+    this.tracePath = join(options.dataDir, 'fault-points.log');
+  }
+
+  static async start(options: ServerProcessOptions): Promise<ServerProcess> {
+    await mkdir(options.dataDir, { recursive: true });
+    const server = new ServerProcess(options);
+    server.launch();
+    try {
+      await server.up();
+    } catch (err) {
+      await server.close();
+      throw err;
+    }
+    return server;
+  }
+
+  /**
+   * A statement of the simulation's (the office, replication, the consistency check). One the server
+   * died under is sent again to its next incarnation: those statements are all idempotent.
+   */
+  async query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.call({ type: 'query', sql, ...(params ? { params } : {}) })) as QueryResult<R>;
+      } catch (err) {
+        if (!(err instanceof ServerGone) || attempt >= 3) throw err;
+      }
+    }
+  }
+
+  async notificationsIdle(): Promise<void> {
+    await this.call({ type: 'notificationsIdle' });
+  }
+
+  /** The server acts `action` the nth time it reaches `point` (until it restarts or is disarmed). */
+  async arm(point: FaultPointName, nth: number, action: FaultAction = 'kill'): Promise<void> {
+    await this.call({ type: 'arm', point, nth, action });
+  }
+
+  async disarm(): Promise<void> {
+    await this.call({ type: 'disarm' });
+  }
+
+  /** SIGKILL now; the supervisor starts it again. */
+  kill(): void {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return;
+    this.kills++;
+    this.child.kill('SIGKILL');
+  }
+
+  /** Resolves once the server listens (again); rejects when it cannot start any more. */
+  up(): Promise<void> {
+    if (this.broken) return Promise.reject(this.broken);
+    if (this.closing) return Promise.reject(new Error('the server process was closed'));
+    if (this.isUp) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  /** Times each fault point was reached, per detail (e.g. `media.stored` per public id). */
+  async trace(): Promise<Record<string, Record<string, number>>> {
+    const text = await readFile(this.tracePath, 'utf8').catch(() => '');
+    const reached: Record<string, Record<string, number>> = {};
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const [point = '', detail = ''] = line.split(' ', 2);
+      const perDetail = reached[point] ?? {};
+      perDetail[detail] = (perDetail[detail] ?? 0) + 1;
+      reached[point] = perDetail;
+    }
+    return reached;
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.send({ id: 0, type: 'close' } satisfies { id: number } & ServerRequest);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private async call(request: ServerRequest): Promise<unknown> {
+    await this.up();
+    const child = this.child;
+    if (!child?.connected) throw new Error('the server process is not running');
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      child.send({ id, ...request });
+    });
+  }
+
+  private launch(): void {
+    const o = this.options;
+    const log = openSync(this.logPath, 'a');
+    // One node process (no wrapper): a SIGKILL reaches the server itself, and nothing of the old
+    // incarnation can still hold the PGlite directory when the next one opens it.
+    const child = fork(CHILD, [], {
+      execArgv: ['--import', TSX],
+      env: {
+        ...process.env,
+        NODE_ENV: 'development',
+        DATA_DIR: o.dataDir,
+        PORT: String(o.port),
+        HOST: '127.0.0.1',
+        POWERSYNC_URL: o.powersyncUrl,
+        LOG_LEVEL: o.logLevel ?? 'warn',
+        DATABASE_URL: o.databaseUrl ?? '',
+        [FAULT_POINTS_ENV]: this.tracePath,
+      },
+      stdio: ['ignore', log, log, 'ipc'],
+    });
+    closeSync(log);
+    this.child = child;
+    this.starts++;
+    child.on('message', (m: ServerChildMessage) => {
+      if (m.kind === 'ready') {
+        this.isUp = true;
+        this.failedStarts = 0;
+        for (const w of this.waiters.splice(0)) w.resolve();
+      } else if (m.kind === 'failed') {
+        this.lastFailure = m.message;
+      } else {
+        const waiter = this.pending.get(m.id);
+        this.pending.delete(m.id);
+        if (m.ok) waiter?.resolve(m.value);
+        else waiter?.reject(new Error(m.message));
+      }
+    });
+    child.once('exit', (code, signal) => {
+      const wasUp = this.isUp;
+      this.isUp = false;
+      const gone = new ServerGone(`the server process ended (${signal ?? code})`);
+      for (const waiter of this.pending.values()) waiter.reject(gone);
+      this.pending.clear();
+      if (!wasUp && ++this.failedStarts >= MAX_FAILED_STARTS) {
+        this.broken = new Error(
+          `the server does not start: ${this.lastFailure || `it ended with ${signal ?? code}`} (log: ${this.logPath})`,
+        );
+      }
+      if (this.closing || this.broken) {
+        for (const w of this.waiters.splice(0))
+          w.reject(this.broken ?? new Error('the server process was closed'));
+        return;
+      }
+      // Calls made while it is down wait for the next incarnation.
+      setTimeout(() => {
+        if (!this.closing) this.launch();
+      }, this.options.restartDelayMs ?? 200);
+    });
+  }
+}
