@@ -149,6 +149,9 @@ export class DevMediaStore implements MediaService {
     try {
       answer = { status: 200, body: await this.receive(request, incomingPath) };
     } catch (error) {
+      // The body may be unread past the failure (a write error mid-stream): a keep-alive connection
+      // would then never get to its next request, so this answer closes it.
+      reply.header('connection', 'close');
       const refusal = asRefusal(error);
       if (!refusal) throw error;
       answer = {
