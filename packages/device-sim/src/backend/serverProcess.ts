@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { QueryResult, Row } from '@vhd/server';
 import { FAULT_POINTS_ENV, type FaultAction, type FaultPointName } from '@vhd/server/testing';
@@ -17,6 +18,8 @@ const CHILD = fileURLToPath(new URL('./serverChild.ts', import.meta.url));
 const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 /** Starts in a row that fail before the server listens: then it is broken, and every call says why. */
 const MAX_FAILED_STARTS = 3;
+/** Tries of a request while the server dies under it (50 ms apart, each also waiting for a restart). */
+const MAX_CALL_ATTEMPTS = 40;
 
 /** The server process ended before it answered. */
 export class ServerGone extends Error {
@@ -71,18 +74,9 @@ export class ServerProcess {
     return server;
   }
 
-  /**
-   * A statement of the simulation's (the office, replication, the consistency check). One the server
-   * died under is sent again to its next incarnation: those statements are all idempotent.
-   */
-  async query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return (await this.call({ type: 'query', sql, ...(params ? { params } : {}) })) as QueryResult<R>;
-      } catch (err) {
-        if (!(err instanceof ServerGone) || attempt >= 3) throw err;
-      }
-    }
+  /** A statement of the simulation's (the office, replication, the consistency check). */
+  query<R = Row>(sql: string, params?: readonly unknown[]): Promise<QueryResult<R>> {
+    return this.call({ type: 'query', sql, ...(params ? { params } : {}) }) as Promise<QueryResult<R>>;
   }
 
   async notificationsIdle(): Promise<void> {
@@ -138,10 +132,25 @@ export class ServerProcess {
     clearTimeout(timer);
   }
 
+  /**
+   * One request to the server; one it died under (or was dying under: its exit not yet seen) goes to
+   * its next incarnation. Every request of the simulation's is idempotent: statements, arming.
+   */
   private async call(request: ServerRequest): Promise<unknown> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.send(request);
+      } catch (err) {
+        if (!(err instanceof ServerGone) || attempt >= MAX_CALL_ATTEMPTS) throw err;
+        await sleep(50);
+      }
+    }
+  }
+
+  private async send(request: ServerRequest): Promise<unknown> {
     await this.up();
     const child = this.child;
-    if (!child?.connected) throw new Error('the server process is not running');
+    if (!child?.connected) throw new ServerGone('the server process is not running');
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
