@@ -68,9 +68,7 @@ describe('PGlite on disk', () => {
     const w = writer(dataDir);
     try {
       await w.committed(1);
-      await expect(pgliteDriver({ dataDir })).rejects.toThrow(
-        new RegExp(`in use by process ${w.child.pid}`),
-      );
+      await expect(pgliteDriver({ dataDir })).rejects.toThrow(new RegExp(`in use by process ${w.child.pid}`));
     } finally {
       await killed(w.child);
     }

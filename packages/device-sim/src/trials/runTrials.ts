@@ -68,7 +68,7 @@ export async function runTrials(options: TrialsOptions): Promise<TrialsSummary> 
         };
         const result = shared
           ? await runTrial({ ...ctx, backend: shared }, seed)
-          : await runTrialOnOwnServer(ctx, seed, postgres);
+          : await runTrialOnOwnServer(ctx, seed, postgres, lag);
         results.push(result);
         if (!result.ok && options.stopOnFailure) stop = true;
         options.onResult?.(result, results.length);
@@ -96,6 +96,7 @@ export async function runTrialOnOwnServer(
   ctx: Omit<TrialContext, 'backend'>,
   seed: number,
   postgres: PostgresCluster | null,
+  lag: { replicationLagMs?: ReplicationLag } = {},
 ): Promise<TrialResult> {
   const dataDir = join(ctx.dir, `server-${seed}`);
   const plan = planTrial(seed, planOptions({ serverFaults: { postgres, mediaDisk: null } }));
@@ -108,6 +109,7 @@ export async function runTrialOnOwnServer(
     const backend = await SimBackend.start({
       dataDir,
       serverProcess: databaseUrl ? { databaseUrl } : {},
+      ...lag,
     });
     try {
       const result = await runTrial({ ...ctx, backend, serverFaults: { postgres, mediaDisk } }, seed);
