@@ -16,6 +16,7 @@ import { healthRoutes } from './routes/health';
 import { syncHealthRoutes } from './routes/syncHealth';
 import { refuseAllConfirmations } from './routes/upload/photoConfirmations';
 import { uploadRoutes } from './routes/upload/route';
+import { scheduleVerdictRetention } from './routes/upload/verdictRetention';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -81,6 +82,7 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
     await app.register(devSessionRoutes(devKey, devIssuer, config.clerkAuthorizedParties[0] ?? null));
   const now = opts.now ?? Date.now;
 
+  scheduleVerdictRetention(app, config.verdictRetentionDays);
   await app.register(healthRoutes);
   await app.register(officeRoutes, {
     now,

@@ -43,6 +43,12 @@ export const ConfigSchema = Type.Object({
   requestTimeoutMs: Type.Integer({ minimum: 1 }),
   /** Addresses/CIDRs of proxies in front of the server whose X-Forwarded-For names the client IP. */
   trustProxy: Type.Array(Type.String({ minLength: 1 })),
+  /** CRUD upload requests per user per window: a phone draining its backlog sends them back-to-back. */
+  uploadRateLimitMax: Type.Integer({ minimum: 1 }),
+  /** Postgres connections of this server process. */
+  databasePoolMax: Type.Integer({ minimum: 1, maximum: 1000 }),
+  /** Days settled op verdicts stay in the audit log. */
+  verdictRetentionDays: Type.Integer({ minimum: 1 }),
   /** PowerSync token signing key (PKCS#8 PEM or private JWK); generated under dataDir when absent (dev). */
   powersyncJwtKey: Type.Optional(Type.String({ minLength: 1 })),
   /** Public keys still published after a rotation (a JWKS, one JWK or one PEM). */
@@ -108,6 +114,9 @@ export function loadConfig(env: Env = process.env): Config {
     // A 25 MiB photo to the dev media store over a link of ≥ 240 kbit/s.
     requestTimeoutMs: integer(env, 'REQUEST_TIMEOUT_MS', 15 * 60_000),
     trustProxy: list(env.TRUST_PROXY),
+    uploadRateLimitMax: integer(env, 'UPLOAD_RATE_LIMIT_MAX', 6_000),
+    databasePoolMax: integer(env, 'DATABASE_POOL_MAX', 20),
+    verdictRetentionDays: integer(env, 'VERDICT_RETENTION_DAYS', 30),
     powersyncJwtKey: blankToUndefined(env.POWERSYNC_JWT_KEY)?.replace(/\\n/g, '\n'),
     powersyncJwtPreviousKeys: blankToUndefined(env.POWERSYNC_JWT_PREVIOUS_KEYS)?.replace(/\\n/g, '\n'),
     powersyncJwtAudience: blankToUndefined(env.POWERSYNC_JWT_AUDIENCE) ?? 'vhd-powersync',
@@ -137,6 +146,9 @@ const ENV_NAME: Record<string, string> = {
   bodyTimeoutMs: 'BODY_TIMEOUT_MS',
   requestTimeoutMs: 'REQUEST_TIMEOUT_MS',
   trustProxy: 'TRUST_PROXY',
+  uploadRateLimitMax: 'UPLOAD_RATE_LIMIT_MAX',
+  databasePoolMax: 'DATABASE_POOL_MAX',
+  verdictRetentionDays: 'VERDICT_RETENTION_DAYS',
   powersyncJwtKey: 'POWERSYNC_JWT_KEY',
   powersyncJwtPreviousKeys: 'POWERSYNC_JWT_PREVIOUS_KEYS',
   powersyncJwtAudience: 'POWERSYNC_JWT_AUDIENCE',

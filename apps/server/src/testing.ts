@@ -43,6 +43,8 @@ export interface TestServer {
   app: FastifyInstance;
   db: Db;
   config: Config;
+  /** The Postgres database's URL (another process or pool can open it); null on PGlite. */
+  databaseUrl: string | null;
   /** A dev-auth session token (Clerk-shaped) for user/org; defaults: random user, org 'org_test'. */
   mintToken(opts?: {
     userId?: string;
@@ -88,10 +90,12 @@ async function seedDevKey(dataDir: string): Promise<void> {
   await copyFile(await devKeyFile, join(dataDir, DEV_KEY_FILE));
 }
 
-async function testDatabase(backend: TestBackend): Promise<{ db: Db; drop(): Promise<void> }> {
+async function testDatabase(
+  backend: TestBackend,
+): Promise<{ db: Db; url: string | null; drop(): Promise<void> }> {
   if (backend === 'pglite') {
     const db = createDb(await pgliteDriver({ loadDataDir: await migratedPgliteDump() }));
-    return { db, drop: async () => {} };
+    return { db, url: null, drop: async () => {} };
   }
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('The postgres test backend needs TEST_DATABASE_URL');
@@ -110,7 +114,13 @@ async function testDatabase(backend: TestBackend): Promise<{ db: Db; drop(): Pro
   url.pathname = `/${name}`;
   const db = createDb(postgresDriver(url.toString(), 5));
   await migrate(db);
-  return { db, drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return { db, url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+function peerDatabase(first: TestServer): { db: Db; url: string | null; drop(): Promise<void> } {
+  if (!first.databaseUrl)
+    return { db: { ...first.db, close: async () => {} }, url: null, drop: async () => {} };
+  return { db: createDb(postgresDriver(first.databaseUrl, 5)), url: first.databaseUrl, drop: async () => {} };
 }
 
 /** A loopback port that was free a moment ago (for a server that must know its URL before listening). */
@@ -125,12 +135,21 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * A test server on its own fresh database — or, with `peerOf`, a second instance of that server: on
+ * the same database (its own pool on Postgres; the same in-process PGlite) and the same dev-auth
+ * key, as instances behind a load balancer are. Closing a peer leaves the database to its first.
+ */
 export async function startTestServer(
-  opts: { backend?: TestBackend; config?: Partial<Config>; now?: () => number } = {},
+  opts: { backend?: TestBackend; config?: Partial<Config>; now?: () => number; peerOf?: TestServer } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vhd-server-test-'));
   await seedDevKey(dataDir);
-  const { db, drop } = await testDatabase(opts.backend ?? 'pglite');
+  const {
+    db,
+    url: databaseUrl,
+    drop,
+  } = opts.peerOf ? peerDatabase(opts.peerOf) : await testDatabase(opts.backend ?? 'pglite');
   let app: FastifyInstance | undefined;
   try {
     // Chosen before building so PUBLIC_URL (notification URLs, dev media URLs) names the real port.
@@ -152,6 +171,7 @@ export async function startTestServer(
       app,
       db,
       config,
+      databaseUrl,
       async mintToken(o = {}) {
         if (!devKey) throw new Error('mintToken needs dev auth: this server was given CLERK_JWT_KEY');
         return mintDevSessionToken(devKey, `${config.publicUrl}/dev`, {

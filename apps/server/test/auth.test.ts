@@ -217,24 +217,34 @@ describe.each(testBackends())('Clerk mode (CLERK_JWT_KEY) on %s', (backend) => {
 describe('per-user rate limit on /api', () => {
   let server: TestServer;
   beforeAll(async () => {
-    server = await startTestServer({ config: { rateLimitMax: 3, rateLimitWindowMs: 60_000 } });
+    server = await startTestServer({
+      config: { rateLimitMax: 3, uploadRateLimitMax: 12, rateLimitWindowMs: 60_000 },
+    });
   });
   afterAll(() => server?.close());
 
   it('answers 429 with Retry-After once a user exceeds the limit; other users and /health are unaffected', async () => {
     const [alice, bob] = await Promise.all([server.mintToken(), server.mintToken()]);
-    const body = { client_id: `c-${uuid()}`, batch: [] };
-    const bobs = { client_id: `c-${uuid()}`, batch: [] };
     for (let i = 0; i < 3; i++) {
-      expect((await call(server, 'POST', '/api/powersync/upload', { token: alice, body })).status).toBe(200);
+      expect((await call(server, 'GET', '/api/powersync/token', { token: alice })).status).not.toBe(429);
     }
-    const limited = await call(server, 'POST', '/api/powersync/upload', { token: alice, body });
+    const limited = await call(server, 'GET', '/api/powersync/token', { token: alice });
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     expect(limited.body.error).toEqual({ code: 'rate_limited', message: expect.stringMatching(/retry in/) });
-    expect((await call(server, 'POST', '/api/powersync/upload', { token: bob, body: bobs })).status).toBe(
-      200,
-    );
+    expect((await call(server, 'GET', '/api/powersync/token', { token: bob })).status).not.toBe(429);
     for (let i = 0; i < 5; i++) expect((await call(server, 'GET', '/health')).status).toBe(200);
+  });
+
+  it('lets a phone drain its backlog: uploads have their own, higher per-user limit', async () => {
+    const token = await server.mintToken();
+    const body = { client_id: `c-${uuid()}`, batch: [] };
+    // More back-to-back uploads than the general limit allows…
+    for (let i = 0; i < 12; i++) {
+      expect((await call(server, 'POST', '/api/powersync/upload', { token, body })).status).toBe(200);
+    }
+    // …then the upload limit, and the other routes still have their own count.
+    expect((await call(server, 'POST', '/api/powersync/upload', { token, body })).status).toBe(429);
+    expect((await call(server, 'GET', '/api/powersync/token', { token })).status).not.toBe(429);
   });
 });

@@ -3,7 +3,7 @@ import {
   type PhotoConfirmationVerifier,
   refuseAllConfirmations,
 } from '../src/routes/upload/photoConfirmations';
-import { VERDICT_RETENTION_DAYS } from '../src/routes/upload/verdictStore';
+import { forgetSettledVerdicts } from '../src/routes/upload/verdictRetention';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { call, OpLog, row, upload, uploadOk, uuid } from './support/http';
 
@@ -77,7 +77,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
     expect(await row(server, 'schedules', s)).toMatchObject({ customer: 'from B', notes: 'A again' });
   });
 
-  it('keeps settled verdicts as an audit log for the retention period, then forgets them', async () => {
+  it('keeps settled verdicts as an audit log for the retention period; a job off the request path forgets them', async () => {
     const { token } = await org();
     const log = new OpLog();
     const s = uuid();
@@ -92,13 +92,35 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
       ).rows.map((r) => r.op_id);
     expect(await ids()).toEqual([1, 2]);
 
-    await server.db.query(
-      `UPDATE op_verdicts SET applied_at = now() - make_interval(days => $2) WHERE client_id = $1`,
-      [log.clientId, VERDICT_RETENTION_DAYS + 1],
-    );
+    const retention = server.config.verdictRetentionDays;
+    const age = (days: number) =>
+      server.db.query(
+        `UPDATE op_verdicts SET applied_at = now() - make_interval(days => $2) WHERE client_id = $1`,
+        [log.clientId, days],
+      );
+    await age(retention + 1);
+    // Uploads no longer delete anything: their cost does not depend on the client's history.
+    const statements: string[] = [];
+    const stop = server.db.onStatement((sql) => statements.push(sql));
     await uploadOk(server, token, log.clientId, [log.patch('schedules', s, { notes: 'third' })]);
-    // Below the batch's first op and past retention: forgotten; the new verdict stays.
-    expect(await ids()).toEqual([3]);
+    stop();
+    expect(statements.filter((sql) => /DELETE FROM op_verdicts/i.test(sql))).toEqual([]);
+    expect(await ids()).toEqual([1, 2, 3]);
+
+    // Old but not settled (the latest batch started at op 3): kept. Settled and recent: kept.
+    await age(retention + 1);
+    await server.db.query(`UPDATE op_verdicts SET applied_at = now() WHERE client_id = $1 AND op_id = 2`, [
+      log.clientId,
+    ]);
+    await forgetSettledVerdicts(server.db, retention);
+    expect(await ids()).toEqual([2, 3]);
+    // A retry of the latest batch still gets its recorded verdict.
+    expect(
+      await uploadOk(server, token, log.clientId, [{ ...log.patch('schedules', s, {}), op_id: 3 }]),
+    ).toEqual({
+      applied: [3],
+      rejected: [],
+    });
   });
 
   it('rejects exactly the invalid op in its own transaction, and all three ops of a transaction holding one', async () => {

@@ -7,8 +7,11 @@ const types = {
     PARSERS[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
 
-/** A `pg` pool; every connection runs in UTC so timestamp text is parsed the same way as on PGlite. */
-export function postgresDriver(connectionString: string, max = 10): Driver {
+/**
+ * A `pg` pool of `max` connections (DATABASE_POOL_MAX); every connection runs in UTC so timestamp
+ * text is parsed the same way as on PGlite.
+ */
+export function postgresDriver(connectionString: string, max = 20): Driver {
   const pool = new pg.Pool({ connectionString, max, types, options: '-c TimeZone=UTC' });
   // An idle client losing its connection must not crash the process; the next checkout reconnects.
   pool.on('error', () => {});

@@ -1,5 +1,7 @@
 import type { Tx } from '../../db/types';
 import { insertsNewRow, type RowChange } from './fold';
+import { PLACEHOLDER_NUMBER } from './invoiceNumbers';
+import { type Param, parameters } from './statement';
 import { type ColumnSpec, SQL_TYPE, type SyncedTable, TABLE_ORDER, TABLES, type TableSpec } from './tables';
 
 /**
@@ -22,116 +24,131 @@ function byTable(changes: readonly RowChange[], pick: (c: RowChange) => boolean)
   return out;
 }
 
-async function deleteRows(tx: Tx, table: SyncedTable, rows: RowChange[], orgId: string) {
-  await tx.query(`DELETE FROM ${table} WHERE org_id = $1 AND id = ANY($2::uuid[])`, [
-    orgId,
-    rows.map((r) => r.id),
-  ]);
+/** One sub-statement of a write statement, and how many rows it must return. */
+interface Write {
+  sql: string;
+  rows: number;
+  what: string;
 }
 
-/** Hands out the next `count` invoice numbers of the organization (the row lock orders concurrent batches). */
-async function takeNumbers(tx: Tx, orgId: string, count: number): Promise<number> {
-  const { rows } = await tx.query<{ last: number }>(
-    'UPDATE organizations SET last_invoice_number = last_invoice_number + $2 WHERE id = $1 RETURNING last_invoice_number AS last',
-    [orgId, count],
-  );
-  const last = rows[0]?.last;
-  if (last === undefined) throw new Error(`organization ${orgId} is missing`);
-  return last - count + 1;
-}
+const deleteRows = (p: Param, table: SyncedTable, rows: RowChange[], orgId: string): Write => ({
+  sql: `DELETE FROM ${table} WHERE org_id = ${p(orgId)} AND id = ANY(${p(rows.map((r) => r.id))}::uuid[]) RETURNING id`,
+  rows: -1,
+  what: `${table}: deleted`,
+});
 
-/** PUT-folded rows: one INSERT … SELECT FROM unnest … ON CONFLICT (id) DO UPDATE per table. */
-async function upsertRows(tx: Tx, table: SyncedTable, rows: RowChange[], orgId: string) {
+/** PUT-folded rows: INSERT … SELECT FROM unnest … ON CONFLICT (id) DO UPDATE, for one table. */
+function upsertRows(p: Param, table: SyncedTable, rows: RowChange[], orgId: string): Write {
   const spec: TableSpec = TABLES[table];
   const columns = columnsOf(spec);
   const confirmed = confirmedOf(spec);
   const all = [...columns, ...confirmed];
-  const params: unknown[] = [orgId, rows.map((r) => r.id)];
-  const input = ['id uuid'];
-  for (const [name, c] of all) {
-    params.push(rows.map((r) => r.write?.values[name] ?? null));
-    input.push(`${name} ${SQL_TYPE[c.type]}`);
-  }
+  const org = p(orgId);
+  const input = [{ name: 'id', array: `${p(rows.map((r) => r.id))}::uuid[]` }];
+  for (const [name, c] of all)
+    input.push({
+      name,
+      array: `${p(rows.map((r) => r.write?.values[name] ?? null))}::${SQL_TYPE[c.type]}[]`,
+    });
   const insertColumns = ['id', 'org_id', ...all.map(([n]) => n), 'updated_at'];
-  const selected = ['u.id', '$1', ...all.map(([n]) => `u.${n}`), 'now()'];
+  const selected = ['u.id', org, ...all.map(([n]) => `u.${n}`), 'now()'];
   if (spec.numbered) {
-    const fresh = rows.filter(insertsNewRow);
-    let next = fresh.length > 0 ? await takeNumbers(tx, orgId, fresh.length) : 0;
-    const numbers = new Map(fresh.map((r) => [r.id, next++]));
-    params.push(rows.map((r) => numbers.get(r.id) ?? r.storedNumber));
-    input.push('number int4');
+    // A new row gets a placeholder, numbered by the upload's last statement (invoiceNumbers.ts).
+    input.push({
+      name: 'number',
+      array: `${p(rows.map((r) => (insertsNewRow(r) ? null : r.storedNumber)))}::int4[]`,
+    });
     insertColumns.push('number');
-    selected.push('u.number');
+    selected.push(`COALESCE(u.number, ${PLACEHOLDER_NUMBER})`);
   }
-  const arrays = input.map((col, i) => `$${i + 2}::${col.split(' ')[1]}[]`);
   const updates = [
     ...columns.map(([n]) => `${n} = EXCLUDED.${n}`),
     // Confirmed upload fields are only ever set by a verified confirmation, never cleared by a PUT.
     ...confirmed.map(([n]) => `${n} = COALESCE(EXCLUDED.${n}, t.${n})`),
     'updated_at = EXCLUDED.updated_at',
   ];
-  const { rowCount } = await tx.query(
-    `INSERT INTO ${table} AS t (${insertColumns.join(', ')})
-     SELECT ${selected.join(', ')} FROM unnest(${arrays.join(', ')}) AS u(${input.map((c) => c.split(' ')[0]).join(', ')})
+  return {
+    sql: `INSERT INTO ${table} AS t (${insertColumns.join(', ')})
+     SELECT ${selected.join(', ')} FROM unnest(${input.map((i) => i.array).join(', ')}) AS u(${input.map((i) => i.name).join(', ')})
      ON CONFLICT (id) DO UPDATE SET ${updates.join(', ')} WHERE t.org_id = EXCLUDED.org_id
      RETURNING t.id`,
-    params,
-  );
-  if (rowCount !== rows.length) throw new PlanDrift(`${table}: upserted ${rowCount} of ${rows.length} rows`);
+    rows: rows.length,
+    what: `${table}: upserted`,
+  };
 }
 
-/** PATCH-folded rows: one UPDATE … FROM unnest per table, each row changing only its patched columns. */
-async function updateRows(tx: Tx, table: SyncedTable, rows: RowChange[], orgId: string) {
+/** PATCH-folded rows: UPDATE … FROM unnest, each row changing only its patched columns, for one table. */
+function updateRows(p: Param, table: SyncedTable, rows: RowChange[], orgId: string): Write {
   const spec: TableSpec = TABLES[table];
-  const columns = columnsOf(spec);
-  const confirmed = confirmedOf(spec);
-  const params: unknown[] = [orgId, rows.map((r) => r.id)];
-  const input = ['id'];
-  const arrays = ['$2::uuid[]'];
+  const input = [{ name: 'id', array: `${p(rows.map((r) => r.id))}::uuid[]` }];
   const sets: string[] = [];
-  for (const [name, c] of columns) {
-    params.push(
-      rows.map((r) => r.write?.values[name] ?? null),
-      rows.map((r) => r.write?.patched.has(name) ?? false),
+  for (const [name, c] of columnsOf(spec)) {
+    input.push(
+      { name, array: `${p(rows.map((r) => r.write?.values[name] ?? null))}::${SQL_TYPE[c.type]}[]` },
+      { name: `set_${name}`, array: `${p(rows.map((r) => r.write?.patched.has(name) ?? false))}::boolean[]` },
     );
-    arrays.push(`$${params.length - 1}::${SQL_TYPE[c.type]}[]`, `$${params.length}::boolean[]`);
-    input.push(name, `set_${name}`);
     sets.push(`${name} = CASE WHEN u.set_${name} THEN u.${name} ELSE t.${name} END`);
   }
-  for (const [name, c] of confirmed) {
-    params.push(rows.map((r) => r.write?.values[name] ?? null));
-    arrays.push(`$${params.length}::${SQL_TYPE[c.type]}[]`);
-    input.push(name);
+  for (const [name, c] of confirmedOf(spec)) {
+    input.push({
+      name,
+      array: `${p(rows.map((r) => r.write?.values[name] ?? null))}::${SQL_TYPE[c.type]}[]`,
+    });
     sets.push(`${name} = COALESCE(u.${name}, t.${name})`);
   }
-  const { rowCount } = await tx.query(
-    `UPDATE ${table} AS t SET ${sets.join(', ')}, updated_at = now()
-     FROM unnest(${arrays.join(', ')}) AS u(${input.join(', ')})
-     WHERE t.id = u.id AND t.org_id = $1
+  return {
+    sql: `UPDATE ${table} AS t SET ${sets.join(', ')}, updated_at = now()
+     FROM unnest(${input.map((i) => i.array).join(', ')}) AS u(${input.map((i) => i.name).join(', ')})
+     WHERE t.id = u.id AND t.org_id = ${p(orgId)}
      RETURNING t.id`,
-    params,
-  );
-  if (rowCount !== rows.length) throw new PlanDrift(`${table}: updated ${rowCount} of ${rows.length} rows`);
+    rows: rows.length,
+    what: `${table}: updated`,
+  };
 }
 
 /**
- * Writes folded row changes with a fixed number of statements per table and kind: deletes children
- * before parents, then upserts and updates parents before children.
+ * Runs sub-statements as one statement (one round trip) and checks each returned the rows planned.
+ * Each row is touched by at most one of them; foreign keys are checked at the end of the statement,
+ * so a child may name a parent written beside it.
+ */
+async function runWrites(tx: Tx, build: (p: Param) => Write[]): Promise<void> {
+  const { p, values } = parameters();
+  const writes = build(p);
+  if (writes.length === 0) return;
+  const { rows } = await tx.query<Record<string, number>>(
+    `WITH ${writes.map((w, i) => `w${i} AS (${w.sql})`).join(',\n')}
+     SELECT ${writes.map((_, i) => `(SELECT count(*)::int FROM w${i}) AS w${i}`).join(', ')}`,
+    values,
+  );
+  writes.forEach((w, i) => {
+    const count = rows[0]?.[`w${i}`];
+    if (w.rows >= 0 && count !== w.rows) throw new PlanDrift(`${w.what} ${count} of ${w.rows} rows`);
+  });
+}
+
+/**
+ * Writes folded row changes in at most two statements whatever the batch: the deletes, then the
+ * upserts and updates of every table. A row deleted and written again (PUT after DELETE) needs the
+ * first to finish before the second.
  */
 export async function applyChanges(tx: Tx, changes: readonly RowChange[], orgId: string): Promise<void> {
   const deletes = byTable(changes, (c) => c.deleteStored);
   const upserts = byTable(changes, (c) => c.write?.mode === 'replace');
   const updates = byTable(changes, (c) => c.write?.mode === 'merge');
-  for (const table of [...TABLE_ORDER].reverse()) {
-    const rows = deletes.get(table);
-    if (rows) await deleteRows(tx, table, rows, orgId);
-  }
-  for (const table of TABLE_ORDER) {
-    const rows = upserts.get(table);
-    if (rows) await upsertRows(tx, table, rows, orgId);
-  }
-  for (const table of TABLE_ORDER) {
-    const rows = updates.get(table);
-    if (rows) await updateRows(tx, table, rows, orgId);
-  }
+  await runWrites(tx, (p) =>
+    [...TABLE_ORDER].reverse().flatMap((table) => {
+      const rows = deletes.get(table);
+      return rows ? [deleteRows(p, table, rows, orgId)] : [];
+    }),
+  );
+  await runWrites(tx, (p) =>
+    TABLE_ORDER.flatMap((table) => {
+      const out: Write[] = [];
+      const upserted = upserts.get(table);
+      if (upserted) out.push(upsertRows(p, table, upserted, orgId));
+      const updated = updates.get(table);
+      if (updated) out.push(updateRows(p, table, updated, orgId));
+      return out;
+    }),
+  );
 }

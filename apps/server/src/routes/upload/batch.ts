@@ -9,9 +9,10 @@ import type { UploadBody, UploadResponse } from './envelope';
 import { applied, type RawOp, type Rejection, rejected, type ValidOp, type Verdict } from './ops';
 import type { PhotoConfirmationVerifier } from './photoConfirmations';
 import { planBatch, rejectTransaction, type TxGroup } from './plan';
+import { settle } from './settle';
 import { loadStoredRows } from './storedRows';
 import { validateOp } from './validate';
-import { forgetVerdictsBelow, lockWatermark, recordedVerdicts, recordVerdicts } from './verdictStore';
+import { lockWatermark, recordedVerdicts } from './verdictStore';
 
 interface Context {
   auth: ApiAuth;
@@ -60,6 +61,14 @@ function groupTransactions<T extends { opId: number; txId: number | null }>(
   return groups;
 }
 
+/**
+ * The set-based apply failed on the data: the upload runs again in a new transaction, bisecting.
+ * (No savepoint on the usual path: two round trips fewer per batch.)
+ */
+class SetBasedFailed extends Error {}
+
+type ApplyMode = 'set-based' | 'bisect';
+
 /** A failure of the data (not the server): a data error, or a plan the database did not follow. */
 const isDataFailure = (err: unknown) => isDataError(err) || err instanceof PlanDrift;
 
@@ -70,10 +79,16 @@ const TRIED = Symbol('tried');
  * Plans the transactions against the rows as they are now and applies them set-based in a savepoint
  * (a fixed number of statements, whatever the number of ops). Throws when the apply fails.
  */
-async function applyPlanned(tx: Tx, groups: readonly TxGroup[], orgId: string): Promise<Verdict[]> {
+async function applyPlanned(
+  tx: Tx,
+  groups: readonly TxGroup[],
+  orgId: string,
+  inSavepoint = true,
+): Promise<Verdict[]> {
   const ops = groups.flatMap((g) => g.ops);
   const plan = planBatch([...groups], await loadStoredRows(tx, ops), orgId);
-  await tx.savepoint(() => applyChanges(tx, plan.changes, orgId));
+  if (inSavepoint) await tx.savepoint(() => applyChanges(tx, plan.changes, orgId));
+  else await applyChanges(tx, plan.changes, orgId);
   const refused = new Set(plan.rejections.map((v) => v.opId));
   return [...plan.rejections, ...ops.filter((op) => !refused.has(op.opId)).map(applied)];
 }
@@ -170,7 +185,7 @@ async function applyBisecting(tx: Tx, groups: readonly TxGroup[], ctx: Context):
 }
 
 /** New ops (above the watermark): validated, planned, applied set-based; verdict per op. */
-async function applyNewOps(tx: Tx, ops: RawOp[], ctx: Context): Promise<Verdict[]> {
+async function applyNewOps(tx: Tx, ops: RawOp[], ctx: Context, mode: ApplyMode): Promise<Verdict[]> {
   const judged = await Promise.all(
     ops.map(async (raw) => ({ raw, txId: validTxId(raw), opId: raw.op_id, result: await judge(raw, ctx) })),
   );
@@ -183,7 +198,13 @@ async function applyNewOps(tx: Tx, ops: RawOp[], ctx: Context): Promise<Verdict[
     else accepted.push({ txId: group.txId, ops: group.ops.map((j) => (j.result as { op: ValidOp }).op) });
   }
   if (accepted.length === 0) return verdicts;
-  return [...verdicts, ...(await applyBisecting(tx, accepted, ctx))];
+  if (mode === 'bisect') return [...verdicts, ...(await applyBisecting(tx, accepted, ctx))];
+  try {
+    return [...verdicts, ...(await applyPlanned(tx, accepted, ctx.auth.orgId, false))];
+  } catch (err) {
+    if (!isDataFailure(err)) throw err;
+    throw new SetBasedFailed((err as Error).message, { cause: err });
+  }
 }
 
 const validTxId = (raw: RawOp) => (Number.isSafeInteger(raw.tx_id) ? (raw.tx_id as number) : null);
@@ -198,9 +219,14 @@ function neverSeen(raw: RawOp, watermark: number): Verdict {
   );
 }
 
-/** One CRUD upload, in one database transaction (retried when Postgres reports a deadlock). */
+/**
+ * One CRUD upload, in one database transaction: BEGIN, watermark, (recorded verdicts of replayed
+ * ops,) stored rows, (deletes,) writes, settle, COMMIT. Retried when Postgres reports a deadlock, and
+ * once, bisecting, when the set-based apply fails on the data.
+ */
 export async function processUpload(db: Db, body: UploadBody, ctx: Context): Promise<UploadResponse> {
   const ops = [...(body.batch as RawOp[])].sort((a, b) => a.op_id - b.op_id);
+  let mode: ApplyMode = 'set-based';
   for (let attempt = 1; ; attempt++) {
     try {
       const verdicts = await db.transaction(async (tx) => {
@@ -216,15 +242,20 @@ export async function processUpload(db: Db, body: UploadBody, ctx: Context): Pro
           );
           for (const raw of seen) replayed.push(recorded.get(raw.op_id) ?? neverSeen(raw, watermark));
         }
-        const oldest = ops[0];
-        if (watermark !== null && oldest) await forgetVerdictsBelow(tx, body.client_id, oldest.op_id);
-        const decided = await applyNewOps(tx, fresh, ctx);
-        await recordVerdicts(tx, body.client_id, ctx.auth.orgId, decided);
+        const decided = await applyNewOps(tx, fresh, ctx, mode);
+        const batch = { clientId: body.client_id, orgId: ctx.auth.orgId, firstOpId: ops[0]?.op_id ?? 0 };
+        await settle(tx, batch, decided);
         faultPoint('upload.beforeCommit');
         return [...replayed, ...decided];
       });
       return toResponse(verdicts);
     } catch (err) {
+      if (err instanceof SetBasedFailed && mode === 'set-based') {
+        ctx.log.info({ reason: err.message }, 'set-based apply failed; bisecting in a new transaction');
+        mode = 'bisect';
+        attempt--;
+        continue;
+      }
       const state = sqlState(err);
       if (attempt < 3 && (state === '40P01' || state === '40001')) continue;
       throw err;

@@ -16,7 +16,11 @@ export async function uploadRoutes(app: FastifyInstance) {
     '/powersync/upload',
     {
       bodyLimit: MAX_BYTES,
-      config: { payloadLimits: { maxOps: MAX_OPS, maxBytes: MAX_BYTES } },
+      config: {
+        payloadLimits: { maxOps: MAX_OPS, maxBytes: MAX_BYTES },
+        // Its own per-user count: a phone draining a day's backlog uploads back-to-back.
+        rateLimit: { max: app.config.uploadRateLimitMax },
+      },
       schema: { body: UploadBody },
       // Counted before validation so an oversized batch is a 413, not a schema error.
       preValidation: async (req) => {

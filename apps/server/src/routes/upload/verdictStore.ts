@@ -1,6 +1,7 @@
 import type { Tx } from '../../db/types';
 import { HttpError } from '../../errors';
 import type { RejectCode, Verdict } from './ops';
+import type { Param } from './statement';
 
 /**
  * Locks the client's watermark row (creating it on first contact) and returns the highest op_id
@@ -56,40 +57,27 @@ export async function recordedVerdicts(
   );
 }
 
-/** Records the batch's new verdicts and advances the watermark: two statements for any batch size. */
-export async function recordVerdicts(tx: Tx, clientId: string, orgId: string, verdicts: readonly Verdict[]) {
-  if (verdicts.length === 0) return;
-  await tx.query(
-    `INSERT INTO op_verdicts (client_id, op_id, tx_id, verdict, code, message)
-     SELECT $1, * FROM unnest($2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[])`,
-    [
-      clientId,
-      verdicts.map((v) => v.opId),
-      verdicts.map((v) => v.txId),
-      verdicts.map((v) => (v.ok ? 'applied' : 'rejected')),
-      verdicts.map((v) => (v.ok ? null : v.rejection.code)),
-      verdicts.map((v) => (v.ok ? null : v.rejection.message)),
-    ],
-  );
-  await tx.query(
-    `UPDATE client_watermarks SET last_op_id = GREATEST(last_op_id, $2), org_id = $3, updated_at = now()
-     WHERE client_id = $1`,
-    [clientId, Math.max(...verdicts.map((v) => v.opId)), orgId],
-  );
+/** The INSERT recording the batch's new verdicts, as one sub-statement of the upload's last statement. */
+export function insertVerdicts(p: Param, clientId: string, verdicts: readonly Verdict[]): string {
+  return `INSERT INTO op_verdicts (client_id, op_id, tx_id, verdict, code, message)
+    SELECT ${p(clientId)}, * FROM unnest(${p(verdicts.map((v) => v.opId))}::int8[], ${p(verdicts.map((v) => v.txId))}::int8[],
+      ${p(verdicts.map((v) => (v.ok ? 'applied' : 'rejected')))}::text[], ${p(verdicts.map((v) => (v.ok ? null : v.rejection.code)))}::text[],
+      ${p(verdicts.map((v) => (v.ok ? null : v.rejection.message)))}::text[])`;
 }
 
 /**
- * A client sends its oldest pending op first, so verdicts below the batch's first op_id can never be
- * asked for again. They are still kept for a retention period as the audit log that proves each
- * (client, op) was applied once (the crash trials read it); only older ones are dropped.
+ * The UPDATE advancing the watermark past the batch. A client sends its oldest pending op first, so
+ * its verdicts below the batch's first op are settled (never asked for again): the retention job
+ * may drop those once they are old.
  */
-export async function forgetVerdictsBelow(tx: Tx, clientId: string, opId: number) {
-  await tx.query(
-    `DELETE FROM op_verdicts WHERE client_id = $1 AND op_id < $2
-     AND applied_at < now() - make_interval(days => $3)`,
-    [clientId, opId, VERDICT_RETENTION_DAYS],
-  );
+export function advanceWatermark(
+  p: Param,
+  clientId: string,
+  orgId: string,
+  lastOpId: number,
+  firstOpId: number,
+): string {
+  return `UPDATE client_watermarks SET last_op_id = GREATEST(last_op_id, ${p(lastOpId)}::int8),
+      settled_below = GREATEST(settled_below, ${p(firstOpId)}::int8), org_id = ${p(orgId)}, updated_at = now()
+    WHERE client_id = ${p(clientId)}`;
 }
-
-/** How long settled verdicts stay in the audit log. */
-export const VERDICT_RETENTION_DAYS = 30;
