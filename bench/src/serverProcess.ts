@@ -1,6 +1,7 @@
 // The backend in its own process, started the way `npm start -w @vhd/server` starts it (its main
-// module) on embedded defaults: a temp DATA_DIR with PGlite, dev auth and the dev media store.
-// Its JSON request log gives the server-side time of every CRUD upload request.
+// module) on embedded defaults: a temp DATA_DIR with PGlite, dev auth and the dev media store, or
+// on a Postgres database when given one. Its JSON request log gives the server-side time of every
+// CRUD upload request.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -15,6 +16,7 @@ const UPLOAD_PATH = '/api/powersync/upload';
 export interface ServerProcess {
   url: string;
   port: number;
+  pid: number;
   /** Server-side milliseconds of the CRUD upload requests answered since the last call. */
   takeUploadTimes(): number[];
   /** A dev-auth session token for this user, minted by the server directly (not through the link). */
@@ -33,8 +35,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
-export async function startServerProcess(): Promise<ServerProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'vhd-bench-server-'));
+export interface ServerProcessOptions {
+  /** Postgres instead of PGlite. */
+  databaseUrl?: string;
+  /** A DATA_DIR shared with other instances (same dev-auth key); the caller removes it. */
+  dataDir?: string;
+  /** More environment (settings such as DATABASE_POOL_MAX, LOG_LEVEL). */
+  env?: Record<string, string>;
+}
+
+export async function startServerProcess(opts: ServerProcessOptions = {}): Promise<ServerProcess> {
+  const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'vhd-bench-server-')));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -53,6 +64,8 @@ export async function startServerProcess(): Promise<ServerProcess> {
     RATE_LIMIT_MAX: '1000000',
     IP_RATE_LIMIT_MAX: '1000000',
     CLERK_TELEMETRY_DISABLED: '1',
+    ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...opts.env,
   });
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER_MAIN], {
     env,
@@ -90,6 +103,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
   return {
     url,
     port,
+    pid: child.pid!,
     takeUploadTimes() {
       const taken = uploadTimes;
       uploadTimes = [];
@@ -112,7 +126,7 @@ export async function startServerProcess(): Promise<ServerProcess> {
         await exited;
         clearTimeout(timer);
       }
-      await rm(dataDir, { recursive: true, force: true });
+      if (!opts.dataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
