@@ -28,6 +28,7 @@ const program = new Command('fleet')
   .option('--phones <n>', 'phones (fleet and soak)', '50')
   .option('--batch-ops <n>', 'ops per upload request', '100')
   .option('--out <file>', 'results file')
+  .option('--cpu-prof <dir>', "write the server processes' CPU profiles to this folder")
   .parse();
 
 const opts = program.opts<{
@@ -38,6 +39,7 @@ const opts = program.opts<{
   phones: string;
   batchOps: string;
   out?: string;
+  cpuProf?: string;
 }>();
 
 const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -63,6 +65,7 @@ const base = (name: string, backend: Backend, durationS: number): CaseSpec => ({
   maxOps: 50_000_000,
   retryEvery: 20,
   bucketS: 5,
+  ...(opts.cpuProf ? { cpuProfileDir: opts.cpuProf } : {}),
 });
 
 function fleetCases(): CaseSpec[] {

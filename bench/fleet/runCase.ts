@@ -24,6 +24,8 @@ export interface CaseSpec {
   bucketS: number;
   /** Server settings, e.g. DATABASE_POOL_MAX. */
   env?: Record<string, string>;
+  /** Write the server processes' CPU profiles (`.cpuprofile`) here. */
+  cpuProfileDir?: string;
 }
 
 export interface CaseResult {
@@ -48,6 +50,7 @@ async function startServers(
   count: number,
   db: { databaseUrl?: string; dataDir: string },
   env: Record<string, string>,
+  cpuProfileDir?: string,
 ) {
   const servers: ServerProcess[] = [];
   for (let i = 0; i < count; i++) {
@@ -57,6 +60,7 @@ async function startServers(
         ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}),
         // Request logs would cost the server (and this process) more than a phone's batch: warnings only.
         env: { LOG_LEVEL: 'warn', ...env },
+        ...(cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] } : {}),
       }),
     );
   }
@@ -70,7 +74,7 @@ export async function runCase(spec: CaseSpec, ctx: BenchContext): Promise<CaseRe
   try {
     // Migrated before the servers start, so their concurrent starts find nothing to do.
     await (await database.open()).close();
-    const servers = await startServers(spec.instances, database, spec.env ?? {});
+    const servers = await startServers(spec.instances, database, spec.env ?? {}, spec.cpuProfileDir);
     let outcome: Awaited<ReturnType<typeof runLoad>>;
     try {
       ctx.log(

@@ -42,6 +42,8 @@ export interface ServerProcessOptions {
   dataDir?: string;
   /** More environment (settings such as DATABASE_POOL_MAX, LOG_LEVEL). */
   env?: Record<string, string>;
+  /** Node options for the server process, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
 }
 
 export async function startServerProcess(opts: ServerProcessOptions = {}): Promise<ServerProcess> {
@@ -67,10 +69,14 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   });
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', SERVER_MAIN], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(opts.nodeArgs ?? []), '--import', 'tsx', SERVER_MAIN],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
