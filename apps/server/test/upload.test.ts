@@ -123,6 +123,26 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
     });
   });
 
+  it('keeps, however old, the verdicts of a batch that repeated them: the client may send them again', async () => {
+    const { token } = await org();
+    const log = new OpLog();
+    const s = uuid();
+    const first = [log.put('schedules', s, {}), log.patch('schedules', s, { notes: 'one' })];
+    await uploadOk(server, token, log.clientId, first);
+    // The answer was lost: the retry repeats ops 1–2 and adds op 3.
+    await uploadOk(server, token, log.clientId, [...first, log.patch('schedules', s, { notes: 'two' })]);
+    await server.db.query(
+      `UPDATE op_verdicts SET applied_at = now() - make_interval(days => $2) WHERE client_id = $1`,
+      [log.clientId, server.config.verdictRetentionDays + 1],
+    );
+    await forgetSettledVerdicts(server.db, server.config.verdictRetentionDays);
+    const { rows } = await server.db.query<{ op_id: number }>(
+      'SELECT op_id FROM op_verdicts WHERE client_id = $1 ORDER BY op_id',
+      [log.clientId],
+    );
+    expect(rows.map((r) => r.op_id)).toEqual([1, 2, 3]);
+  });
+
   it('rejects exactly the invalid op in its own transaction, and all three ops of a transaction holding one', async () => {
     const { token } = await org();
     const log = new OpLog();
