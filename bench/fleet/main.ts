@@ -28,6 +28,7 @@ const program = new Command('fleet')
   .option('--phones <n>', 'phones (fleet and soak)', '50')
   .option('--batch-ops <n>', 'ops per upload request', '100')
   .option('--out <file>', 'results file')
+  .option('--pool <n>', 'DATABASE_POOL_MAX of each server process (default: the server default)')
   .option('--cpu-prof <dir>', "write the server processes' CPU profiles to this folder")
   .parse();
 
@@ -40,6 +41,7 @@ const opts = program.opts<{
   batchOps: string;
   out?: string;
   cpuProf?: string;
+  pool?: string;
 }>();
 
 const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -66,6 +68,7 @@ const base = (name: string, backend: Backend, durationS: number): CaseSpec => ({
   retryEvery: 20,
   bucketS: 5,
   ...(opts.cpuProf ? { cpuProfileDir: opts.cpuProf } : {}),
+  ...(opts.pool ? { env: { DATABASE_POOL_MAX: opts.pool } } : {}),
 });
 
 function fleetCases(): CaseSpec[] {
