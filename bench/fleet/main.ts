@@ -28,6 +28,7 @@ const program = new Command('fleet')
   .option('--phones <n>', 'phones (fleet and soak)', '50')
   .option('--batch-ops <n>', 'ops per upload request', '100')
   .option('--out <file>', 'results file')
+  .option('--case <names...>', 'run only these cases (by name, e.g. "postgres 50 in 5 orgs")')
   .option('--pool <n>', 'DATABASE_POOL_MAX of each server process (default: the server default)')
   .option('--cpu-prof <dir>', "write the server processes' CPU profiles to this folder")
   .parse();
@@ -42,6 +43,7 @@ const opts = program.opts<{
   out?: string;
   cpuProf?: string;
   pool?: string;
+  case?: string[];
 }>();
 
 const adminUrl = process.env.DATABASE_URL ?? process.env.TEST_DATABASE_URL;
