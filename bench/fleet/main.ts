@@ -116,7 +116,8 @@ if (opts.scenario === 'history') {
     );
   }
 } else {
-  for (const spec of opts.scenario === 'fleet' ? fleetCases() : soakCases())
+  const specs = opts.scenario === 'fleet' ? fleetCases() : soakCases();
+  for (const spec of specs.filter((s) => !opts.case || opts.case.includes(s.name)))
     cases.push(await runCase(spec, ctx));
 }
 
