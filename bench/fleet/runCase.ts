@@ -58,6 +58,8 @@ async function startServers(
       await startServerProcess({
         dataDir: db.dataDir,
         ...(db.databaseUrl ? { databaseUrl: db.databaseUrl } : {}),
+        // As behind one load balancer: one public URL, so a token minted by one instance is every one's.
+        ...(servers[0] ? { publicUrl: servers[0].url } : {}),
         // Request logs would cost the server (and this process) more than a phone's batch: warnings only.
         env: { LOG_LEVEL: 'warn', ...env },
         ...(cpuProfileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] } : {}),

@@ -44,6 +44,8 @@ export interface ServerProcessOptions {
   env?: Record<string, string>;
   /** Node options for the server process, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** PUBLIC_URL, when instances share one (behind a load balancer: dev auth's token issuer). */
+  publicUrl?: string;
 }
 
 export async function startServerProcess(opts: ServerProcessOptions = {}): Promise<ServerProcess> {
@@ -67,6 +69,7 @@ export async function startServerProcess(opts: ServerProcessOptions = {}): Promi
     IP_RATE_LIMIT_MAX: '1000000',
     CLERK_TELEMETRY_DISABLED: '1',
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
+    ...(opts.publicUrl ? { PUBLIC_URL: opts.publicUrl } : {}),
     ...opts.env,
   });
   const child: ChildProcess = spawn(

@@ -157,7 +157,8 @@ export async function startTestServer(
     const config: Config = {
       ...loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'test', LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' }),
       port,
-      publicUrl: `http://127.0.0.1:${port}`,
+      // Instances behind one load balancer share its public URL (dev auth's token issuer too).
+      publicUrl: opts.peerOf?.config.publicUrl ?? `http://127.0.0.1:${port}`,
       ...opts.config,
     };
     app = await buildApp({ config, db, ...(opts.now ? { now: opts.now } : {}) });
