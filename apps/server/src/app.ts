@@ -86,7 +86,9 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   await app.register(healthRoutes);
   await app.register(officeRoutes, {
     now,
-    dev: devKey ? { key: devKey, issuer: devIssuer } : null,
+    dev: devKey
+      ? { key: devKey, issuer: devIssuer, authorizedParty: config.clerkAuthorizedParties[0] ?? null }
+      : null,
     secureCookies: config.publicUrl.startsWith('https:'),
   });
   // Photo media (webhook, dev media store, confirmations) and the PowerSync JWKS; their /api routes below.

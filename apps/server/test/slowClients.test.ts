@@ -72,12 +72,13 @@ describe.each(testBackends())('slow and flooding clients on %s', (backend) => {
     expect(result.closed).toBe(true);
   });
 
-  it('limits /webhooks, /dev/session and /dev-media per IP, each on its own; /health is not', async () => {
+  it('limits /webhooks, /dev/session, /office/sign-in and /dev-media per IP, each on its own; /health is not', async () => {
     const server = await startTestServer({ backend, config: { ipRateLimitMax: 5 } });
     onTestFinished(() => server.close());
     for (const [method, path, body] of [
       ['POST', '/webhooks/cloudinary', {}],
       ['POST', '/dev/session', {}],
+      ['POST', '/office/sign-in', {}],
       ['GET', '/dev-media/dev/image/upload/v1/none.jpg', undefined],
     ] as const) {
       const statuses: number[] = [];

@@ -2,11 +2,13 @@
 // server. Signed in with the same auth as `/api` — the session token travels in a cookie instead of a
 // header: Clerk's own `__session` cookie, or, with dev auth, one minted by the dev sign-in form.
 import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DevKey } from '../auth/devKey';
 import { withPrefix } from '../auth/devSession';
 import { mintDevSessionToken } from '../auth/devTokens';
 import { HttpError } from '../errors';
+import { ipRateLimit } from '../ipRateLimit';
 import { listDevices, listRuns } from '../syncHealth/healthStore';
 import { deviceHealth } from './deviceHealth';
 import { renderOfficePage, renderSignIn } from './officePage';
@@ -21,7 +23,7 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export interface OfficeOptions {
   now: () => number;
   /** Dev auth: the key and issuer the dev sign-in mints tokens with; null with Clerk. */
-  dev: { key: DevKey; issuer: string } | null;
+  dev: { key: DevKey; issuer: string; authorizedParty: string | null } | null;
   secureCookies: boolean;
 }
 
@@ -89,26 +91,31 @@ export async function officeRoutes(scope: FastifyInstance, options: OfficeOption
     );
   });
 
-  scope.post<{ Body: Record<string, string> | undefined }>('/office/sign-in', async (req, reply) => {
-    const dev = options.dev;
-    if (!dev) return signIn(reply, 404, 'Sign in with Clerk: this server has no dev sign-in');
-    const user = req.body?.user ?? '';
-    const org = req.body?.org ?? '';
-    if (!ID.test(user) || !ID.test(org))
-      return signIn(reply, 400, 'User and organization: 1–64 letters, digits, _ or -');
-    const token = await mintDevSessionToken(dev.key, dev.issuer, {
-      userId: withPrefix('user_', user),
-      orgId: withPrefix('org_', org),
-      expiresInSec: DEV_SESSION_S,
+  // The dev sign-in mints tokens for anyone who asks, like /dev/session: limited per IP alike.
+  await scope.register(async (limited) => {
+    await limited.register(rateLimit, ipRateLimit(scope.config));
+    limited.post<{ Body: Record<string, string> | undefined }>('/office/sign-in', async (req, reply) => {
+      const dev = options.dev;
+      if (!dev) return signIn(reply, 404, 'Sign in with Clerk: this server has no dev sign-in');
+      const user = req.body?.user ?? '';
+      const org = req.body?.org ?? '';
+      if (!ID.test(user) || !ID.test(org))
+        return signIn(reply, 400, 'User and organization: 1–64 letters, digits, _ or -');
+      const token = await mintDevSessionToken(dev.key, dev.issuer, {
+        userId: withPrefix('user_', user),
+        orgId: withPrefix('org_', org),
+        expiresInSec: DEV_SESSION_S,
+        ...(dev.authorizedParty ? { authorizedParty: dev.authorizedParty } : {}),
+      });
+      reply.setCookie(OFFICE_COOKIE, token, {
+        path: '/office',
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: options.secureCookies,
+        maxAge: DEV_SESSION_S,
+      });
+      return reply.redirect('/office', 303);
     });
-    reply.setCookie(OFFICE_COOKIE, token, {
-      path: '/office',
-      httpOnly: true,
-      sameSite: 'strict',
-      secure: options.secureCookies,
-      maxAge: DEV_SESSION_S,
-    });
-    return reply.redirect('/office', 303);
   });
 
   scope.post('/office/sign-out', async (_req, reply) => {
