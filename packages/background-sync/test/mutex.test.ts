@@ -66,4 +66,96 @@ describe('Mutex', () => {
     ).rejects.toThrow('boom');
     expect(m.isLocked).toBe(false);
   });
+
+  it('acquire with an already-aborted signal rejects and does not take a free mutex', async () => {
+    const m = new Mutex();
+    const ctl = new AbortController();
+    ctl.abort(new AbortError('too late'));
+    await expect(m.acquire('late', ctl.signal)).rejects.toThrow('too late');
+    expect(m.isLocked).toBe(false);
+    expect(m.holder).toBeNull();
+  });
+
+  it('acquire with an already-aborted signal does not queue behind the holder', async () => {
+    const m = new Mutex();
+    const held = m.tryAcquire('held');
+    const ctl = new AbortController();
+    ctl.abort(new AbortError('too late'));
+    const outcome = m.acquire('late', ctl.signal).then(
+      () => 'granted',
+      (e: Error) => e.message,
+    );
+    held?.();
+    expect(await outcome).toBe('too late');
+    expect(m.holder).toBeNull();
+    expect(m.tryAcquire('next')).not.toBeNull();
+  });
+
+  it('an aborted waiter leaves the others queued in order', async () => {
+    const m = new Mutex();
+    const held = m.tryAcquire('held');
+    const ctl = new AbortController();
+    const a = m.acquire('a');
+    const b = m.acquire('b', ctl.signal);
+    const c = m.acquire('c');
+    ctl.abort(new AbortError('b left'));
+    await expect(b).rejects.toThrow('b left');
+    held?.();
+    const releaseA = await a;
+    expect(m.holder).toBe('a');
+    releaseA();
+    const releaseC = await c;
+    expect(m.holder).toBe('c');
+    releaseC();
+    expect(m.holder).toBeNull();
+  });
+
+  it('a granted waiter no longer reacts to its signal', async () => {
+    const m = new Mutex();
+    const held = m.tryAcquire('held');
+    const ctl = new AbortController();
+    const waiting = m.acquire('waiter', ctl.signal);
+    held?.();
+    const release = await waiting;
+    ctl.abort(new AbortError('after the grant'));
+    expect(m.holder).toBe('waiter');
+    const next = m.acquire('next');
+    release();
+    (await next)();
+    expect(m.isLocked).toBe(false);
+  });
+
+  it('an abort reason that is not an Error becomes an AbortError carrying it', async () => {
+    const m = new Mutex();
+    const ctl = new AbortController();
+    ctl.abort('stopped by the user');
+    const err = await m.acquire('x', ctl.signal).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AbortError);
+    expect((err as Error).message).toBe('stopped by the user');
+  });
+
+  it('withLock holds the mutex while the work runs, returns its value and then frees it', async () => {
+    const m = new Mutex();
+    let holderDuring: string | null = null;
+    const value = await m.withLock('w', undefined, async () => {
+      holderDuring = m.holder;
+      return 42;
+    });
+    expect(value).toBe(42);
+    expect(holderDuring).toBe('w');
+    expect(m.isLocked).toBe(false);
+  });
+
+  it('withLock with an aborted signal does not run the work', async () => {
+    const m = new Mutex();
+    const ctl = new AbortController();
+    ctl.abort(new AbortError('no'));
+    let ran = false;
+    await expect(
+      m.withLock('w', ctl.signal, async () => {
+        ran = true;
+      }),
+    ).rejects.toThrow('no');
+    expect(ran).toBe(false);
+  });
 });

@@ -1,0 +1,544 @@
+// The crud uploader in-process, against an in-memory ps_crud and a scripted server (test doubles in
+// support/crudFakes). The server and kill tests check the same code end to end; these are fast
+// enough for mutation testing and pin down each decision the uploader makes.
+import { afterEach, describe, expect, it } from 'vitest';
+import { Deadline, TimeoutError } from '../src/abort';
+import { CrudUploader, type CrudUploaderDeps, type UploadAnswer } from '../src/crudUploader';
+import type { SyncSettings } from '../src/settings';
+import {
+  FakeCrudDb,
+  FakeUploadServer,
+  fakeApi,
+  ManualClock,
+  onlineConnectivity,
+  type SentUpload,
+  silentLogger,
+} from './support/crudFakes';
+
+type UploaderSettings = Pick<SyncSettings, 'crudMaxOps' | 'crudMaxBytes' | 'requestTimeoutMs'>;
+
+const deadlines: Deadline[] = [];
+afterEach(() => {
+  for (const d of deadlines.splice(0)) d.dispose();
+});
+
+function setup(settings: Partial<UploaderSettings> = {}, extra: Partial<CrudUploaderDeps> = {}) {
+  const db = new FakeCrudDb();
+  const server = new FakeUploadServer();
+  const clock = new ManualClock();
+  const logs: Array<{ level: string; msg: string }> = [];
+  const logger = {
+    debug: (msg: string) => logs.push({ level: 'debug', msg }),
+    info: (msg: string) => logs.push({ level: 'info', msg }),
+    warn: (msg: string) => logs.push({ level: 'warn', msg }),
+    error: (msg: string) => logs.push({ level: 'error', msg }),
+  };
+  const uploader = new CrudUploader({
+    db: db.asSyncDatabase(),
+    api: fakeApi(server, clock),
+    connectivity: onlineConnectivity(),
+    clock,
+    logger,
+    settings: { crudMaxOps: 100, crudMaxBytes: 1_000_000, requestTimeoutMs: 5_000, ...settings },
+    ...extra,
+  });
+  const upload = (opts: { signal?: AbortSignal; deadline?: Deadline } = {}) =>
+    uploader.upload({ signal: opts.signal ?? new AbortController().signal, ...opts });
+  return { db, server, clock, uploader, upload, logs };
+}
+
+const opIds = (req: SentUpload | undefined) => req?.batch.map((o) => o.op_id);
+const applyAll = (req: SentUpload) => ({
+  status: 200,
+  body: { applied: req.batch.map((o) => o.op_id), rejected: [] },
+});
+
+describe('CrudUploader: batches', () => {
+  it('does nothing when ps_crud is empty', async () => {
+    const { upload, server } = setup();
+    const r = await upload();
+    expect(r).toEqual({ status: 'done', requests: 0, applied: 0, rejected: 0, transactions: 0, bytes: 0 });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('sends whole transactions within the op limit and completes each answered batch', async () => {
+    const { db, server, upload, uploader, clock } = setup({ crudMaxOps: 4 });
+    db.addTransaction(1, [5, 5]);
+    db.addTransaction(2, [5, 5, 5]);
+    db.addTransaction(null, [5]);
+    expect(uploader.lastCompletedAt).toBeUndefined();
+    const r = await upload();
+    // 2 + 3 would be 5 > 4: the second transaction goes in the next request, unsplit.
+    expect(server.requests.map(opIds)).toEqual([
+      [1, 2],
+      [3, 4, 5, 6],
+    ]);
+    expect(server.requests[0]?.client_id).toBe('client-1');
+    expect(server.requests[1]?.batch.map((o) => o.tx_id)).toEqual([2, 2, 2, undefined]);
+    expect(r).toEqual({
+      status: 'done',
+      requests: 2,
+      applied: 6,
+      rejected: 0,
+      transactions: 3,
+      bytes: server.requests.reduce((s, q) => s + q.bytes, 0),
+    });
+    expect(db.rows).toEqual([]);
+    expect(db.completions).toBe(2);
+    expect(uploader.lastCompletedAt).toBe(clock.t);
+  });
+
+  it('fills a request up to exactly the op limit', async () => {
+    const { db, server, upload } = setup({ crudMaxOps: 3 });
+    db.addTransaction(1, [1, 1]);
+    db.addTransaction(null, [1]);
+    db.addTransaction(null, [1]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('keeps each request within the byte limit, counting the per-op overhead', async () => {
+    // One op is its data ({"v":"…"} = size + 8 bytes) plus 48 bytes of overhead: 156 bytes here.
+    const { db, server, upload } = setup({ crudMaxBytes: 312 });
+    db.addTransaction(null, [100]);
+    db.addTransaction(null, [100]);
+    db.addTransaction(null, [100]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2], [3]]);
+  });
+
+  it('a byte limit one short of two ops sends them one by one', async () => {
+    const { db, server, upload } = setup({ crudMaxBytes: 311 });
+    db.addTransaction(null, [100]);
+    db.addTransaction(null, [100]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1], [2]]);
+  });
+
+  it('a transaction larger than the op limit goes alone and whole, however many rows it has', async () => {
+    const { db, server, upload } = setup({ crudMaxOps: 2 });
+    db.addTransaction(7, [1, 1, 1, 1, 1]);
+    db.addTransaction(8, [1]);
+    const r = await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2, 3, 4, 5], [6]]);
+    expect(r.transactions).toBe(2);
+  });
+
+  it('a transaction larger than the op limit that ends inside the look-ahead also goes alone', async () => {
+    const { db, server, upload } = setup({ crudMaxOps: 2 });
+    db.addTransaction(7, [1, 1, 1]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2, 3]]);
+  });
+
+  it('a single op over the byte limit goes alone', async () => {
+    const { db, server, upload } = setup({ crudMaxBytes: 100 });
+    db.addTransaction(null, [500]);
+    db.addTransaction(null, [1]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1], [2]]);
+  });
+
+  it('a transaction over the byte limit goes alone, measured by its own bytes', async () => {
+    const { db, server, upload } = setup({ crudMaxBytes: 200, crudMaxOps: 2 });
+    db.addTransaction(3, [100, 100, 100]);
+    db.addTransaction(4, [1]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2, 3], [4]]);
+  });
+
+  it('throws when the batch PowerSync hands out is not the batch planned (a wiring bug)', async () => {
+    const { db, upload, server } = setup();
+    db.addTransaction(1, [1, 1]);
+    db.batchOverride = () => ({
+      crud: [{ clientId: 1, id: 'a', op: 'PUT', table: 't' }],
+      haveMore: true,
+      complete: async () => {},
+    });
+    await expect(upload()).rejects.toThrow(/ps_crud changed under the uploader \(planned up to 2, got 1\)/);
+    db.batchOverride = () => null;
+    await expect(upload()).rejects.toThrow(/got undefined/);
+    db.batchOverride = () => ({ crud: [], haveMore: false, complete: async () => {} });
+    await expect(upload()).rejects.toThrow(/ps_crud changed/);
+    // The right last op but a different count is caught too.
+    db.batchOverride = () => ({
+      crud: [
+        { clientId: 0, id: 'z', op: 'PUT', table: 't' },
+        { clientId: 1, id: 'a', op: 'PUT', table: 't' },
+        { clientId: 2, id: 'b', op: 'PUT', table: 't' },
+      ],
+      haveMore: false,
+      complete: async () => {},
+    });
+    await expect(upload()).rejects.toThrow(/ps_crud changed/);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('calls the afterServerApplied hook with the answer before completing locally', async () => {
+    const seen: Array<{ answer: UploadAnswer; left: number }> = [];
+    const { db, upload } = setup(
+      {},
+      {
+        hooks: {
+          afterServerApplied: (answer) => {
+            seen.push({ answer, left: db.rows.length });
+          },
+        },
+      },
+    );
+    db.addTransaction(1, [1, 1]);
+    await upload();
+    expect(seen).toEqual([{ answer: { applied: [1, 2], rejected: [] }, left: 2 }]);
+  });
+});
+
+describe('CrudUploader: the server answer must match the request', () => {
+  const bad: Array<[string, (req: SentUpload) => unknown, RegExp]> = [
+    ['skips an op', (q) => ({ applied: opIds(q)?.slice(1), rejected: [] }), /1 ops unanswered/],
+    ['has no body fields', () => ({}), /missing applied\/rejected/],
+    ['has no rejected list', (q) => ({ applied: opIds(q) }), /missing applied\/rejected/],
+    ['has no applied list', () => ({ rejected: [] }), /missing applied\/rejected/],
+    [
+      'answers an op not sent',
+      (q) => ({ applied: [...(opIds(q) ?? []), 99], rejected: [] }),
+      /op 99 was not sent/,
+    ],
+    [
+      'answers an op twice',
+      (q) => ({ applied: opIds(q), rejected: [{ op_id: 1, code: 'x', message: 'x' }] }),
+      /op 1 answered twice/,
+    ],
+  ];
+  it.each(bad)('an answer that %s completes nothing and stops the upload', async (_name, answer, problem) => {
+    const { db, server, upload, uploader, logs } = setup();
+    db.addTransaction(1, [1, 1, 1]);
+    server.answer = (req) => ({ status: 200, body: answer(req) });
+    const r = await upload();
+    expect(r.status).toBe('stopped');
+    expect(r.stop?.cause).toBe('server_unavailable');
+    expect(r.stop?.reason).toMatch(/^malformed upload answer: /);
+    expect(r.stop?.reason).toMatch(problem);
+    expect(r).toMatchObject({ requests: 1, applied: 0, rejected: 0, transactions: 0 });
+    // Every op is still queued: nothing the server may not have stored is lost.
+    expect(db.ids).toEqual([1, 2, 3]);
+    expect(db.completions).toBe(0);
+    expect(db.rejectionInserts).toEqual([]);
+    expect(uploader.lastCompletedAt).toBeUndefined();
+    expect(logs).toContainEqual({
+      level: 'error',
+      msg: 'crud upload: server answer does not match the request',
+    });
+  });
+
+  it('an answer that is not JSON stops the upload and completes nothing', async () => {
+    const { db, server, upload } = setup();
+    db.addTransaction(1, [1]);
+    server.answer = () => ({ status: 200 });
+    const r = await upload();
+    expect(r.status).toBe('stopped');
+    expect(db.ids).toEqual([1]);
+  });
+});
+
+describe('CrudUploader: rejections', () => {
+  it('copies rejected ops to sync_rejections, then completes them with the applied ones', async () => {
+    const { db, server, upload, clock } = setup();
+    db.addTransaction(5, [1, 1]);
+    db.addTransaction(null, [1]);
+    server.answer = () => ({
+      status: 200,
+      body: {
+        applied: [1],
+        rejected: [
+          { op_id: 2, code: 'bad_value', message: 'no' },
+          { op_id: 3, code: 'gone', message: 'm' },
+        ],
+      },
+    });
+    const r = await upload();
+    expect(r).toMatchObject({ status: 'done', applied: 1, rejected: 2, transactions: 2 });
+    expect(db.rows).toEqual([]);
+    expect(db.rejectionInserts).toEqual([
+      [
+        'client-1:2',
+        2,
+        5,
+        'PUT',
+        'test_table',
+        'row-2',
+        JSON.stringify({ data: { v: 'x' } }),
+        'bad_value',
+        'no',
+        clock.t,
+        'client-1:2',
+      ],
+      [
+        'client-1:3',
+        3,
+        null,
+        'PUT',
+        'test_table',
+        'row-3',
+        JSON.stringify({ data: { v: 'x' } }),
+        'gone',
+        'm',
+        clock.t,
+        'client-1:3',
+      ],
+    ]);
+  });
+
+  it('writes nothing to sync_rejections when all ops are applied', async () => {
+    const { db, upload, logs } = setup();
+    db.addTransaction(1, [1]);
+    await upload();
+    expect(db.rejectionInserts).toEqual([]);
+    expect(logs.filter((l) => l.level === 'warn')).toEqual([]);
+  });
+});
+
+describe('CrudUploader: 413 Payload Too Large', () => {
+  it('halves a request of several transactions until the server takes them', async () => {
+    const { db, server, upload, logs } = setup({ crudMaxOps: 8 });
+    for (let tx = 1; tx <= 4; tx++) db.addTransaction(tx, [10, 10]);
+    server.answer = (req) =>
+      req.batch.length > 2 ? { status: 413, body: { error: { message: 'big' } } } : applyAll(req);
+    const r = await upload();
+    expect(server.requests.map(opIds)).toEqual([
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      [1, 2, 3, 4],
+      [1, 2],
+      [3, 4],
+      [5, 6],
+      [7, 8],
+    ]);
+    expect(r).toMatchObject({ status: 'done', requests: 6, applied: 8, rejected: 0, transactions: 4 });
+    expect(db.rows).toEqual([]);
+    expect(logs.filter((l) => l.msg === 'crud upload: request too large, halving')).toHaveLength(2);
+  });
+
+  it('halves by bytes as well as by ops', async () => {
+    // Three one-op transactions of 156 bytes each: by ops alone the retry would carry all three again.
+    const { db, server, upload } = setup({ crudMaxOps: 3 });
+    for (let tx = 1; tx <= 3; tx++) db.addTransaction(tx, [100]);
+    server.answer = (req, i) => (i === 0 ? { status: 413 } : applyAll(req));
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2, 3], [1], [2], [3]]);
+  });
+
+  it('a single transaction the server refuses as too large ends as a local too_large rejection, sent once', async () => {
+    const { db, server, upload } = setup({ crudMaxOps: 10 });
+    db.addTransaction(1, [1, 1]);
+    db.addTransaction(2, [1]);
+    server.answer = (req) =>
+      req.batch.some((o) => o.tx_id === 1)
+        ? { status: 413, body: { error: { message: 'body too big' } } }
+        : applyAll(req);
+    const r = await upload();
+    // First both transactions, then the big one alone (413 again: rejected locally), then the rest.
+    expect(server.requests.map(opIds)).toEqual([[1, 2, 3], [1, 2], [3]]);
+    expect(r).toMatchObject({ status: 'done', requests: 3, applied: 1, rejected: 2, transactions: 2 });
+    expect(db.rows).toEqual([]);
+    expect(db.rejectionInserts.map((p) => [p[1], p[7], p[8]])).toEqual([
+      [1, 'too_large', 'HTTP 413: body too big'],
+      [2, 'too_large', 'HTTP 413: body too big'],
+    ]);
+  });
+
+  it('a lone transaction answered 413 is rejected locally at once (no halving, no resend)', async () => {
+    const { db, server, upload } = setup();
+    db.addTransaction(1, [1, 1, 1]);
+    server.answer = () => ({ status: 413 });
+    const r = await upload();
+    expect(server.requests).toHaveLength(1);
+    expect(r).toMatchObject({ status: 'done', requests: 1, applied: 0, rejected: 3, transactions: 1 });
+    expect(db.rows).toEqual([]);
+    expect(db.rejectionInserts.map((p) => p[7])).toEqual(['too_large', 'too_large', 'too_large']);
+  });
+
+  it('other HTTP errors do not reject anything locally', async () => {
+    const { db, server, upload } = setup();
+    db.addTransaction(1, [1]);
+    server.answer = () => ({ status: 400, body: { error: { code: 'invalid', message: 'nope' } } });
+    const r = await upload();
+    expect(r.status).toBe('stopped');
+    expect(r.stop).toEqual({ cause: 'server_unavailable', reason: 'HTTP 400: nope' });
+    expect(db.ids).toEqual([1]);
+    expect(db.rejectionInserts).toEqual([]);
+  });
+});
+
+describe('CrudUploader: stops', () => {
+  it('a network error while online stops as server_unavailable, while offline as offline', async () => {
+    for (const online of [true, false]) {
+      const db = new FakeCrudDb();
+      const server = new FakeUploadServer();
+      const clock = new ManualClock();
+      const uploader = new CrudUploader({
+        db: db.asSyncDatabase(),
+        api: fakeApi(server, clock),
+        connectivity: onlineConnectivity(online),
+        clock,
+        logger: silentLogger,
+        settings: { crudMaxOps: 10, crudMaxBytes: 10_000, requestTimeoutMs: 5_000 },
+      });
+      db.addTransaction(1, [1]);
+      server.answer = () => ({ networkError: 'socket hang up' });
+      const r = await uploader.upload({ signal: new AbortController().signal });
+      expect(r).toMatchObject({
+        status: 'stopped',
+        requests: 1,
+        stop: { cause: online ? 'server_unavailable' : 'offline' },
+      });
+      expect(db.ids).toEqual([1]);
+    }
+  });
+
+  it("honours the server's Retry-After in later uploads, and uploads again once it has passed", async () => {
+    const { db, server, upload, clock, logs } = setup();
+    db.addTransaction(1, [1]);
+    server.answer = (req, i) => (i === 0 ? { status: 503, headers: { 'retry-after': '30' } } : applyAll(req));
+    const first = await upload();
+    expect(first.stop).toMatchObject({ cause: 'server_unavailable', retryAfterMs: 30_000 });
+    expect(logs).toContainEqual({ level: 'warn', msg: 'crud upload stopped' });
+    clock.t += 29_999;
+    const second = await upload();
+    expect(second).toEqual({
+      status: 'stopped',
+      stop: {
+        cause: 'server_unavailable',
+        reason: 'the server asked us to wait (Retry-After)',
+        retryAfterMs: 1,
+      },
+      requests: 0,
+      applied: 0,
+      rejected: 0,
+      transactions: 0,
+      bytes: 0,
+    });
+    expect(server.requests).toHaveLength(1);
+    clock.t += 1;
+    const third = await upload();
+    expect(third).toMatchObject({ status: 'done', requests: 1, applied: 1 });
+  });
+
+  it('an already-aborted signal sends nothing', async () => {
+    const { db, server, upload } = setup();
+    db.addTransaction(1, [1]);
+    const ctl = new AbortController();
+    ctl.abort(new Error('user left'));
+    const r = await upload({ signal: ctl.signal });
+    expect(r).toMatchObject({
+      status: 'stopped',
+      requests: 0,
+      stop: { cause: 'aborted', reason: 'user left' },
+    });
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('an abort without a reason message still stops with a reason', async () => {
+    const { db, upload } = setup();
+    db.addTransaction(1, [1]);
+    const ctl = new AbortController();
+    ctl.abort('plain');
+    const r = await upload({ signal: ctl.signal });
+    expect(r.stop).toEqual({ cause: 'aborted', reason: 'aborted' });
+  });
+
+  it('an abort between requests stops before the next one (a deadline abort as deadline)', async () => {
+    const ctl = new AbortController();
+    const { db, server, upload } = setup(
+      { crudMaxOps: 1 },
+      { hooks: { afterServerApplied: () => ctl.abort(new TimeoutError('budget spent')) } },
+    );
+    db.addTransaction(null, [1]);
+    db.addTransaction(null, [1]);
+    const r = await upload({ signal: ctl.signal });
+    expect(server.requests).toHaveLength(1);
+    expect(r).toMatchObject({
+      status: 'stopped',
+      requests: 1,
+      applied: 1,
+      stop: { cause: 'deadline', reason: 'budget spent' },
+    });
+    expect(db.ids).toEqual([2]);
+  });
+
+  it('an abort during a request completes nothing: the replay gets the recorded verdicts', async () => {
+    const { db, server, upload } = setup();
+    db.addTransaction(null, [1]);
+    const ctl = new AbortController();
+    server.answer = (req) => {
+      ctl.abort(new Error('left'));
+      return applyAll(req);
+    };
+    const r = await upload({ signal: ctl.signal });
+    expect(r).toMatchObject({
+      status: 'stopped',
+      requests: 1,
+      applied: 0,
+      stop: { cause: 'aborted', reason: 'left' },
+    });
+    expect(db.ids).toEqual([1]);
+  });
+
+  it('no request starts inside the deadline safety margin', async () => {
+    const { db, server, upload, clock } = setup({ crudMaxOps: 1 });
+    db.addTransaction(null, [1]);
+    db.addTransaction(null, [1]);
+    const deadline = new Deadline(clock, 60_000, 10_000);
+    deadlines.push(deadline);
+    server.answer = (req) => {
+      clock.t += 50_000; // the first request used up the time outside the margin
+      return applyAll(req);
+    };
+    const r = await upload({ deadline, signal: deadline.signal });
+    expect(server.requests).toHaveLength(1);
+    expect(r).toMatchObject({
+      status: 'stopped',
+      requests: 1,
+      stop: { cause: 'deadline', reason: 'no time left for another upload request' },
+    });
+  });
+
+  it('a deadline with time left uploads everything', async () => {
+    const { db, server, upload, clock } = setup({ crudMaxOps: 1 });
+    db.addTransaction(null, [1]);
+    db.addTransaction(null, [1]);
+    const deadline = new Deadline(clock, 60_000, 10_000);
+    deadlines.push(deadline);
+    const r = await upload({ deadline, signal: deadline.signal });
+    expect(server.requests).toHaveLength(2);
+    expect(r.status).toBe('done');
+  });
+
+  it('a request timeout of zero (no time left before the margin) sends nothing', async () => {
+    const { db, server, upload, clock } = setup();
+    db.addTransaction(null, [1]);
+    // canStart() is true (just outside the margin) but min(cap, remaining − margin) rounds to 0 here.
+    const deadline = { canStart: () => true, requestTimeoutMs: () => 0 } as unknown as Deadline;
+    const r = await upload({ deadline });
+    expect(r.stop?.cause).toBe('deadline');
+    expect(server.requests).toHaveLength(0);
+    expect(clock.t).toBe(1_000_000);
+  });
+
+  it("a request's timeout is what the deadline leaves outside its margin, not the cap", async () => {
+    const { db, server, upload, clock } = setup({ requestTimeoutMs: 60_000 });
+    db.addTransaction(null, [1]);
+    const deadline = new Deadline(clock, 10_030, 10_000);
+    deadlines.push(deadline);
+    server.answer = (_req, _i, signal) =>
+      new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
+    const r = await upload({ deadline });
+    expect(r.stop).toEqual({ cause: 'server_unavailable', reason: 'no answer within 30 ms' });
+  });
+
+  it('an empty queue is done even when the deadline has passed', async () => {
+    const { upload, clock } = setup();
+    const deadline = new Deadline(clock, 0, 10_000);
+    deadlines.push(deadline);
+    const r = await upload({ deadline });
+    expect(r.status).toBe('done');
+  });
+});
