@@ -119,23 +119,34 @@ export class FakeUploadServer {
     body: { applied: req.batch.map((o) => o.op_id), rejected: [] },
   });
 
-  readonly fetch: FetchPort = async (_url, init) => {
+  /** The reply to GET /health. */
+  health: ServerReply = { status: 200, body: { status: 'ok' } };
+  healthChecks = 0;
+
+  readonly fetch: FetchPort = async (url, init) => {
     // A macrotask per request, so a request loop cannot starve the test's timers, and a bound on
     // requests, so an uploader that resends forever fails its test instead of hanging it.
     await new Promise((resolve) => setTimeout(resolve, 0));
     if (this.requests.length >= this.maxRequests) throw new Error(`more than ${this.maxRequests} requests`);
+    if (url.endsWith('/health')) {
+      this.healthChecks++;
+      return toResponse(this.health);
+    }
     const body = init?.body ?? '';
     const req = { ...(JSON.parse(body) as Omit<SentUpload, 'bytes'>), bytes: utf8Length(body) };
     this.requests.push(req);
-    const reply = await this.answer(req, this.requests.length - 1, init?.signal);
-    if ('networkError' in reply) throw new TypeError(reply.networkError);
-    const headers = reply.headers ?? {};
-    return {
-      ok: reply.status >= 200 && reply.status < 300,
-      status: reply.status,
-      headers: { get: (name: string) => headers[name.toLowerCase()] ?? null },
-      text: async () => (reply.body === undefined ? '' : JSON.stringify(reply.body)),
-    };
+    return toResponse(await this.answer(req, this.requests.length - 1, init?.signal));
+  };
+}
+
+function toResponse(reply: ServerReply): Awaited<ReturnType<FetchPort>> {
+  if ('networkError' in reply) throw new TypeError(reply.networkError);
+  const headers = reply.headers ?? {};
+  return {
+    ok: reply.status >= 200 && reply.status < 300,
+    status: reply.status,
+    headers: { get: (name: string) => headers[name.toLowerCase()] ?? null },
+    text: async () => (reply.body === undefined ? '' : JSON.stringify(reply.body)),
   };
 }
 
