@@ -74,6 +74,7 @@ describe('CrudUploader: batches', () => {
       [3, 4, 5, 6],
     ]);
     expect(server.requests[0]?.client_id).toBe('client-1');
+    expect(server.requests[0]?.method).toBe('POST');
     expect(server.requests[1]?.batch.map((o) => o.tx_id)).toEqual([2, 2, 2, undefined]);
     expect(r).toEqual({
       status: 'done',
@@ -124,11 +125,55 @@ describe('CrudUploader: batches', () => {
     expect(r.transactions).toBe(2);
   });
 
-  it('a transaction larger than the op limit that ends inside the look-ahead also goes alone', async () => {
+  it('a transaction larger than the op limit goes alone, measured beyond the look-ahead only when it may go on', async () => {
     const { db, server, upload } = setup({ crudMaxOps: 2 });
     db.addTransaction(7, [1, 1, 1]);
     await upload();
     expect(server.requests.map(opIds)).toEqual([[1, 2, 3]]);
+    // Three rows for a look-ahead of three: the transaction may go on, so it was measured whole.
+    expect(db.wholeTransactionQueries).toBe(1);
+  });
+
+  it('transactions within the limits, or a queue ending inside the look-ahead, need no transaction query', async () => {
+    const { db, server, upload } = setup({ crudMaxOps: 2 });
+    db.addTransaction(7, [1, 1]);
+    db.addTransaction(8, [1]);
+    db.addTransaction(9, [1]);
+    await upload({});
+    expect(server.requests.map(opIds)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    const big = setup({ crudMaxBytes: 100 });
+    big.db.addTransaction(7, [200]);
+    await big.upload();
+    // Fewer rows than the look-ahead: the queue ends inside it.
+    expect(big.db.wholeTransactionQueries).toBe(0);
+    expect(db.wholeTransactionQueries).toBe(0);
+  });
+
+  it('a multi-op transaction over the byte limit goes alone', async () => {
+    const { db, server, upload } = setup({ crudMaxBytes: 200 });
+    db.addTransaction(1, [100, 100]);
+    db.addTransaction(2, [1]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2], [3]]);
+    expect(db.wholeTransactionQueries).toBe(0);
+  });
+
+  it('an op without a transaction over the limit goes alone, without a transaction query', async () => {
+    const { db, server, upload } = setup({ crudMaxBytes: 100, crudMaxOps: 1 });
+    db.addTransaction(null, [500]);
+    db.addTransaction(null, [1]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1], [2]]);
+    expect(db.wholeTransactionQueries).toBe(0);
+  });
+
+  it('works without an afterServerApplied hook', async () => {
+    const { db, upload } = setup({}, { hooks: {} });
+    db.addTransaction(1, [1]);
+    expect((await upload()).status).toBe('done');
   });
 
   it('a single op over the byte limit goes alone', async () => {
@@ -160,7 +205,17 @@ describe('CrudUploader: batches', () => {
     await expect(upload()).rejects.toThrow(/got undefined/);
     db.batchOverride = () => ({ crud: [], haveMore: false, complete: async () => {} });
     await expect(upload()).rejects.toThrow(/ps_crud changed/);
-    // The right last op but a different count is caught too.
+    // The planned count but other ops (the head of ps_crud changed) is caught too …
+    db.batchOverride = () => ({
+      crud: [
+        { clientId: 5, id: 'e', op: 'PUT', table: 't' },
+        { clientId: 6, id: 'f', op: 'PUT', table: 't' },
+      ],
+      haveMore: false,
+      complete: async () => {},
+    });
+    await expect(upload()).rejects.toThrow(/planned up to 2, got 6/);
+    // … and so is the right last op with a different count.
     db.batchOverride = () => ({
       crud: [
         { clientId: 0, id: 'z', op: 'PUT', table: 't' },
@@ -317,6 +372,17 @@ describe('CrudUploader: 413 Payload Too Large', () => {
     expect(logs.filter((l) => l.msg === 'crud upload: request too large, halving')).toHaveLength(2);
   });
 
+  it.each([
+    ['ops', [10, 10, 10, 1_000], [[1, 2, 3, 4], [1, 2], [1], [2], [3], [4]]],
+    ['bytes', [1_000, 10, 10, 10], [[1, 2, 3, 4], [1], [2, 3], [2], [3], [4]]],
+  ])('halving bounds the retry by %s, whichever binds', async (_by, sizes, requests) => {
+    const { db, server, upload } = setup({ crudMaxOps: 4 });
+    for (const [i, size] of sizes.entries()) db.addTransaction(i + 1, [size]);
+    server.answer = (req) => (req.batch.length > 1 ? { status: 413 } : applyAll(req));
+    await upload();
+    expect(server.requests.map(opIds)).toEqual(requests);
+  });
+
   it('halves by bytes as well as by ops', async () => {
     // Three one-op transactions of 156 bytes each: by ops alone the retry would carry all three again.
     const { db, server, upload } = setup({ crudMaxOps: 3 });
@@ -436,13 +502,30 @@ describe('CrudUploader: stops', () => {
     expect(server.requests).toHaveLength(0);
   });
 
-  it('an abort without a reason message still stops with a reason', async () => {
+  it.each([
+    ['a string', 'plain'],
+    ['null', null],
+  ])('an abort whose reason is %s still stops with a reason', async (_kind, reason) => {
     const { db, upload } = setup();
     db.addTransaction(1, [1]);
     const ctl = new AbortController();
-    ctl.abort('plain');
+    ctl.abort(reason);
     const r = await upload({ signal: ctl.signal });
     expect(r.stop).toEqual({ cause: 'aborted', reason: 'aborted' });
+  });
+
+  it('a deadline reached while planning stops before the request', async () => {
+    const { db, server, upload, clock } = setup();
+    db.addTransaction(null, [1]);
+    const deadline = new Deadline(clock, 60_000, 10_000);
+    deadlines.push(deadline);
+    // The request timeout was taken before the plan's query; the query itself used up the time.
+    db.onQuery = () => {
+      clock.t += 55_000;
+    };
+    const r = await upload({ deadline });
+    expect(r.stop).toEqual({ cause: 'deadline', reason: 'no time left for another upload request' });
+    expect(server.requests).toHaveLength(0);
   });
 
   it('an abort between requests stops before the next one (a deadline abort as deadline)', async () => {

@@ -18,6 +18,10 @@ export class FakeCrudDb {
   /** Parameters of each sync_rejections insert, in order. */
   rejectionInserts: unknown[][] = [];
   completions = 0;
+  /** Runs at each ps_crud read (e.g. to move a clock as a slow query would). */
+  onQuery: (() => void) | undefined;
+  /** How often the uploader had to measure a whole transaction beyond its look-ahead. */
+  wholeTransactionQueries = 0;
   /** Replaces the batch PowerSync hands out (to model a ps_crud changed behind the uploader). */
   batchOverride: ((limit: number) => CrudBatchLike | null) | undefined;
 
@@ -43,15 +47,19 @@ export class FakeCrudDb {
       return {};
     },
     getAll: async <T>(sql: string, params: unknown[] = []) => {
+      this.onQuery?.();
       if (!sql.includes('FROM ps_crud ORDER BY id LIMIT ?')) throw new Error(`unexpected SQL: ${sql}`);
-      const limit = params[0] as number;
+      const limit = params[0];
+      if (typeof limit !== 'number') throw new Error('ps_crud query without a limit');
       return this.rows
         .slice(0, limit)
         .map((r) => ({ id: r.id, tx_id: r.tx_id, bytes: utf8Length(r.data) })) as T[];
     },
     get: async <T>(sql: string, params: unknown[] = []) => {
       if (!sql.includes('FROM ps_crud WHERE tx_id = ?')) throw new Error(`unexpected SQL: ${sql}`);
-      const tx = this.rows.filter((r) => r.tx_id === params[0]);
+      this.wholeTransactionQueries++;
+      // SQL: `tx_id = NULL` matches no row.
+      const tx = this.rows.filter((r) => r.tx_id !== null && r.tx_id === params[0]);
       return {
         n: tx.length,
         last: Math.max(...tx.map((r) => r.id)),
@@ -98,6 +106,7 @@ export class FakeCrudDb {
 }
 
 export interface SentUpload {
+  method: string;
   client_id: string;
   batch: Array<{ op_id: number; tx_id?: number }>;
   /** The request body's UTF-8 length. */
@@ -133,7 +142,8 @@ export class FakeUploadServer {
       return toResponse(this.health);
     }
     const body = init?.body ?? '';
-    const req = { ...(JSON.parse(body) as Omit<SentUpload, 'bytes'>), bytes: utf8Length(body) };
+    const parsed = JSON.parse(body) as Omit<SentUpload, 'bytes' | 'method'>;
+    const req = { ...parsed, method: init?.method ?? 'GET', bytes: utf8Length(body) };
     this.requests.push(req);
     return toResponse(await this.answer(req, this.requests.length - 1, init?.signal));
   };

@@ -1,0 +1,65 @@
+// Mutation testing of the engine core (npm run mutation:engine). Reports: reports/mutation/engine.*
+// The incremental file is committed: a later run retests only mutants whose code or covering tests changed.
+import { equivalentMutantsIgnorer, logCallsIgnorer } from './scripts/mutation/ignorers.mjs';
+
+const UPLOADER = 'packages/background-sync/src/crudUploader.ts';
+
+// Equivalent mutants: no test can tell them from the original. One line of reason each.
+export const strykerPlugins = [
+  logCallsIgnorer,
+  equivalentMutantsIgnorer([
+    { file: UPLOADER, code: '{ applied: [], rejected }', reason: 'finish() reads only the rejected list' },
+    {
+      file: UPLOADER,
+      code: 's.retryAfterMs !== undefined',
+      reason: 'without Retry-After notBefore would be NaN, and a NaN wait never holds an upload back',
+    },
+    {
+      file: UPLOADER,
+      code: 'whole.bytes + whole.n * OP_OVERHEAD_BYTES',
+      reason: "a one-transaction plan's bytes are read only by halving, which needs several transactions",
+    },
+    ...['op?.tx_id', 'op?.op', 'op?.type', 'op?.id', 'op?.data', 'op?.old'].map((code) => ({
+      file: UPLOADER,
+      code,
+      reason: 'checkAnswer has made sure every rejected op was sent, so op is defined',
+    })),
+    { file: UPLOADER, code: "f.kind === 'http'", reason: 'only an http failure has a status' },
+  ]),
+];
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner', './stryker.engine.config.mjs'],
+  ignorers: ['log-calls', 'equivalent'],
+  // related: false — vitest's import graph search misses our files from the repo root; the dry run's
+  // per-test coverage picks each mutant's tests anyway.
+  vitest: { configFile: 'packages/background-sync/vitest.mutation.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'packages/background-sync/src/crudUploader.ts',
+    'packages/background-sync/src/photoQueue.ts',
+    'packages/background-sync/src/photoQueueStore.ts',
+    'packages/background-sync/src/syncController.ts',
+    'packages/background-sync/src/mutex.ts',
+    'packages/background-sync/src/runBackgroundSync.ts',
+    'packages/background-sync/src/downloadPhase.ts',
+    'packages/background-sync/src/retryPolicy.ts',
+  ],
+  // Static mutants (module-level constants) need a full rerun each; the tests pin those constants' effects.
+  ignoreStatic: true,
+  ignorePatterns: ['apps/mobile', 'bench', 'reports', '.stryker', '*.db'],
+  incremental: true,
+  incrementalFile: '.stryker/engine-incremental.json',
+  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/engine.html' },
+  jsonReporter: { fileName: 'reports/mutation/engine.json' },
+  clearTextReporter: { reportMutants: false, reportTests: false, allowEmojis: false },
+  // A 2-core machine: one test process; a mutant that loops is cut off by the timeout (counted as detected).
+  concurrency: 1,
+  timeoutMS: 10_000,
+  tempDirName: '.stryker/tmp/engine',
+  cleanTempDir: 'always',
+  thresholds: { high: 85, low: 70, break: null },
+};
