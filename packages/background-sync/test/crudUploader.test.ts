@@ -153,7 +153,8 @@ describe('CrudUploader: batches', () => {
   });
 
   it('a multi-op transaction over the byte limit goes alone', async () => {
-    const { db, server, upload } = setup({ crudMaxBytes: 200 });
+    // crudMaxOps 2: the look-ahead (3 rows) is full, and it already shows the transaction's end.
+    const { db, server, upload } = setup({ crudMaxBytes: 200, crudMaxOps: 2 });
     db.addTransaction(1, [100, 100]);
     db.addTransaction(2, [1]);
     await upload();

@@ -158,4 +158,27 @@ describe('Mutex', () => {
     ).rejects.toThrow('no');
     expect(ran).toBe(false);
   });
+
+  it('a granted or withdrawn wait leaves no listener on its signal', async () => {
+    const m = new Mutex();
+    const held = m.tryAcquire('held');
+    const ctl = new AbortController();
+    const added: unknown[] = [];
+    const removed: unknown[] = [];
+    const add = ctl.signal.addEventListener.bind(ctl.signal);
+    const remove = ctl.signal.removeEventListener.bind(ctl.signal);
+    ctl.signal.addEventListener = ((type: string, fn: EventListener, o?: AddEventListenerOptions) => {
+      added.push([type, fn]);
+      add(type, fn, o);
+    }) as typeof ctl.signal.addEventListener;
+    ctl.signal.removeEventListener = ((type: string, fn: EventListener) => {
+      removed.push([type, fn]);
+      remove(type, fn);
+    }) as typeof ctl.signal.removeEventListener;
+    const waiting = m.acquire('waiter', ctl.signal);
+    held?.();
+    (await waiting)();
+    expect(added).toHaveLength(1);
+    expect(removed).toEqual(added);
+  });
 });

@@ -22,6 +22,7 @@ describe('parseRetryAfterMs', () => {
   it('reads delta-seconds and HTTP dates', () => {
     expect(parseRetryAfterMs('120', now)).toBe(120_000);
     expect(parseRetryAfterMs(' 1.5 ', now)).toBe(1_500);
+    expect(parseRetryAfterMs('1.25', now)).toBe(1_250);
     expect(parseRetryAfterMs('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfterMs('Tue, 31 Dec 2024 00:00:00 GMT', now)).toBe(0);
   });
@@ -29,5 +30,7 @@ describe('parseRetryAfterMs', () => {
     expect(parseRetryAfterMs(null, now)).toBeUndefined();
     expect(parseRetryAfterMs('', now)).toBeUndefined();
     expect(parseRetryAfterMs('soon', now)).toBeUndefined();
+    expect(parseRetryAfterMs('120abc', now)).toBeUndefined();
+    expect(parseRetryAfterMs('a120', now)).toBeUndefined();
   });
 });

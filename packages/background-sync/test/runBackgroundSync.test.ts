@@ -2,6 +2,7 @@
 // for the run log's SQL, ps_crud and the server (support/crudFakes). backgroundRun.test.ts runs the
 // same against the real server and SDK; these are fast enough for mutation testing.
 import { describe, expect, it } from 'vitest';
+import { AbortError, TimeoutError } from '../src/abort';
 import { ApiClient } from '../src/apiClient';
 import { CrudUploader } from '../src/crudUploader';
 import type { SqlExecutor, SyncDatabase } from '../src/database';
@@ -113,12 +114,20 @@ function setup(
 
 describe('runBackgroundSync (in-process)', () => {
   it('runs preflight, crud, photos, crud again and download, and reports what each did', async () => {
-    const photos = recordingPhase('photos', async () => ({
-      status: 'done',
-      counts: { uploaded: 2, bytes: 1_000 },
-    }));
+    const holders: Array<string | null> = [];
+    let t!: ReturnType<typeof setup>;
+    const photos = recordingPhase('photos', async (ctx) => {
+      holders.push(t.engine.runMutex.holder, `run:${ctx.runId}`);
+      t.clock.t += 700;
+      return { status: 'done', counts: { uploaded: 2, bytes: 1_000 } };
+    });
     const download = recordingPhase('download', async () => ({ status: 'done', counts: { rows: 3 } }));
-    const t = setup({ phases: { photos: photos.phase, download: download.phase } });
+    t = setup({ phases: { photos: photos.phase, download: download.phase } });
+    t.server.answer = (req) => {
+      holders.push(t.engine.uploadMutex.holder);
+      return { status: 200, body: { applied: req.batch.map((o) => o.op_id), rejected: [] } };
+    };
+    const startedAt = t.clock.t;
     t.crud.addTransaction(1, [10, 10]);
     const report = await t.run({ trigger: 'manual', budgetMs: 30_000 });
 
@@ -148,27 +157,32 @@ describe('runBackgroundSync (in-process)', () => {
     expect(report).toMatchObject({
       trigger: 'manual',
       budgetMs: 30_000,
-      startedAt: t.clock.t,
-      finishedAt: t.clock.t,
-      durationMs: 0,
+      startedAt,
+      finishedAt: startedAt + 700,
+      durationMs: 700,
       killedRunsFound: 0,
       errors: [],
     });
     expect(report.runId).toMatch(/^run-[0-9a-z]+-[0-9a-z]+$/);
-    expect(report.retryAt).toBeUndefined();
+    expect(report.phases.map((p) => p.durationMs)).toEqual([0, 0, 700, 0, 0]);
+    // No reason and no retryAt: the keys are absent, not undefined.
+    expect(Object.keys(report)).not.toContain('retryAt');
+    expect(Object.keys(report)).not.toContain('reason');
+    // The run held the run mutex and the upload mutex under its own name.
+    expect(holders).toEqual([`run:${report.runId}`, `run:${report.runId}`, `run:${report.runId}`]);
     expect(t.server.healthChecks).toBe(1);
     expect(t.crud.rows).toEqual([]);
 
     // The phases got the run's context.
     const ctx = photos.calls[0];
-    expect(ctx).toMatchObject({ runId: report.runId, trigger: 'manual', startedAt: t.clock.t });
+    expect(ctx).toMatchObject({ runId: report.runId, trigger: 'manual', startedAt });
     expect(ctx?.signal.aborted).toBe(false);
-    expect(ctx?.deadline.endsAt).toBe(t.clock.t + 30_000);
+    expect(ctx?.deadline.endsAt).toBe(startedAt + 30_000);
     expect(download.calls).toHaveLength(1);
 
     // The run row was opened and completed; the run was active and is no longer; mutexes are free.
     expect(t.runLog.statements[0]?.sql).toMatch(/^INSERT INTO sync_runs/);
-    expect(t.runLog.statements[0]?.params).toEqual([report.runId, 'manual', 30_000, t.clock.t]);
+    expect(t.runLog.statements[0]?.params).toEqual([report.runId, 'manual', 30_000, startedAt]);
     expect(t.runLog.finished).toEqual({ outcome: 'completed', error: null });
     expect(t.active).toEqual([report.runId, null]);
     expect(t.engine.runMutex.isLocked).toBe(false);
@@ -183,6 +197,17 @@ describe('runBackgroundSync (in-process)', () => {
       ['photos', 'not configured'],
       ['download', 'not configured'],
     ]);
+    // A skipped phase's reason is no error.
+    expect(report.errors).toEqual([]);
+  });
+
+  it('a phase that stops without a cause also ends the run', async () => {
+    const photos = recordingPhase('photos', async () => ({ status: 'stopped', reason: 'queue locked' }));
+    const download = recordingPhase('download', async () => ({ status: 'done' }));
+    const t = setup({ phases: { photos: photos.phase, download: download.phase } });
+    const report = await t.run();
+    expect(download.calls).toHaveLength(0);
+    expect(report.errors).toEqual(['photos: queue locked']);
   });
 
   it('a second run while one is active is skipped_busy and recorded, touching nothing', async () => {
@@ -208,17 +233,23 @@ describe('runBackgroundSync (in-process)', () => {
     t.crud.addTransaction(1, [1]);
     const report = await t.run();
     expect(report).toMatchObject({ outcome: 'offline', reason: 'the OS reports no network' });
-    expect(report.phases.map((p) => p.name)).toEqual(['preflight']);
+    expect(report.phases.map((p) => [p.name, p.status])).toEqual([['preflight', 'stopped']]);
     expect(t.server.healthChecks).toBe(0);
     expect(t.server.requests).toHaveLength(0);
     expect(report.errors).toEqual(['preflight: the OS reports no network']);
     expect(t.runLog.finished).toEqual({ outcome: 'offline', error: 'preflight: the OS reports no network' });
   });
 
+  it('offline is found before asking for a token', async () => {
+    const t = setup({ online: false, token: async () => null });
+    expect((await t.run()).outcome).toBe('offline');
+  });
+
   it('no signed-in user stops in preflight as signed_out', async () => {
     const t = setup({ token: async () => null });
     const report = await t.run();
     expect(report).toMatchObject({ outcome: 'signed_out', reason: 'no user is signed in' });
+    expect(report.phases[0]?.status).toBe('stopped');
     expect(t.server.healthChecks).toBe(0);
   });
 
@@ -233,6 +264,7 @@ describe('runBackgroundSync (in-process)', () => {
       outcome: 'server_unavailable',
       reason: 'token provider failed: keychain locked',
     });
+    expect(report.phases[0]?.status).toBe('stopped');
   });
 
   it('a failing health check stops in preflight', async () => {
@@ -240,13 +272,14 @@ describe('runBackgroundSync (in-process)', () => {
     t.server.health = { status: 503 };
     const report = await t.run();
     expect(report).toMatchObject({ outcome: 'server_unavailable', reason: 'HTTP 503' });
-    expect(report.phases).toHaveLength(1);
+    expect(report.phases.map((p) => p.status)).toEqual(['stopped']);
   });
 
   it('no time left outside the safety margin stops in preflight as deadline', async () => {
     const t = setup();
     const report = await t.run({ budgetMs: 1_000 });
     expect(report).toMatchObject({ outcome: 'deadline', reason: 'no time left' });
+    expect(report.phases[0]?.status).toBe('stopped');
     expect(t.server.healthChecks).toBe(0);
   });
 
@@ -350,6 +383,50 @@ describe('runBackgroundSync (in-process)', () => {
     expect(download.calls).toHaveLength(0);
   });
 
+  it('a phase slower than the abort grace is not cut off when nothing aborts', async () => {
+    const photos = recordingPhase(
+      'photos',
+      () =>
+        new Promise<PhaseResult>((resolve) =>
+          setTimeout(() => resolve({ status: 'done' }), ABORT_GRACE_MS + 200),
+        ),
+    );
+    const t = setup({ phases: { photos: photos.phase } });
+    const report = await t.run();
+    expect(report.outcome).toBe('completed');
+  });
+
+  it('an AbortError from a phase while the run is not aborted fails the run', async () => {
+    const photos = recordingPhase('photos', async () => {
+      throw new AbortError('a request of its own');
+    });
+    const t = setup({ phases: { photos: photos.phase } });
+    const report = await t.run();
+    expect(report).toMatchObject({ outcome: 'failed', reason: 'a request of its own' });
+  });
+
+  it('after an abort, a phase failing with another error still fails the run', async () => {
+    let t!: ReturnType<typeof setup>;
+    const photos = recordingPhase('photos', async () => {
+      t.abort('app became active');
+      throw new Error('disk gone');
+    });
+    t = setup({ phases: { photos: photos.phase } });
+    const report = await t.run();
+    expect(report).toMatchObject({ outcome: 'failed', reason: 'disk gone' });
+  });
+
+  it('after an abort, a phase failing with a TimeoutError counts as stopped by the abort', async () => {
+    let t!: ReturnType<typeof setup>;
+    const photos = recordingPhase('photos', async () => {
+      t.abort('app became active');
+      throw new TimeoutError('request timed out');
+    });
+    t = setup({ phases: { photos: photos.phase } });
+    const report = await t.run();
+    expect(report).toMatchObject({ outcome: 'aborted', reason: 'app became active' });
+  });
+
   it('an already-aborted platform signal stops before any request, as aborted', async () => {
     const t = setup();
     t.crud.addTransaction(1, [1]);
@@ -369,7 +446,8 @@ describe('runBackgroundSync (in-process)', () => {
       () =>
         new Promise<PhaseResult>((resolve) => {
           finish = () => resolve({ status: 'done' });
-          t.abort('user opened the app');
+          // Later, so the run is already waiting on this phase when the abort comes.
+          setTimeout(() => t.abort('user opened the app'), 10);
         }),
     );
     t = setup({ phases: { photos: photos.phase } });
