@@ -3,6 +3,8 @@
 import { equivalentMutantsIgnorer, logCallsIgnorer } from './scripts/mutation/ignorers.mjs';
 
 const UPLOADER = 'packages/background-sync/src/crudUploader.ts';
+const MUTEX = 'packages/background-sync/src/mutex.ts';
+const RUN = 'packages/background-sync/src/runBackgroundSync.ts';
 
 // Equivalent mutants: no test can tell them from the original. One line of reason each.
 export const strykerPlugins = [
@@ -25,6 +27,39 @@ export const strykerPlugins = [
       reason: 'checkAnswer has made sure every rejected op was sent, so op is defined',
     })),
     { file: UPLOADER, code: "f.kind === 'http'", reason: 'only an http failure has a status' },
+    {
+      file: UPLOADER,
+      code: 'first.txId === null',
+      reason: 'a row without tx_id is a group of its own, so a full look-ahead (≥ 2 rows) has a second group',
+    },
+    { file: MUTEX, code: '{ once: true }', reason: "an AbortSignal fires 'abort' at most once" },
+    {
+      file: MUTEX,
+      code: 'i >= 0',
+      reason: 'onAbort runs only while waiting (a grant removes it), so the waiter is queued',
+    },
+    {
+      file: 'src/syncController.ts',
+      code: '`timed out after ${ms} ms`',
+      reason: 'the message reaches only a log line',
+    },
+    {
+      file: 'src/retryPolicy.ts',
+      code: "value === ''",
+      reason: "'' fails the number pattern and Date.parse('') is NaN: unreadable either way",
+    },
+    { file: RUN, code: 'r.stop?.retryAfterMs', reason: 'a stopped upload always has its stop' },
+    { file: RUN, code: '{ once: true }', reason: "an AbortSignal fires 'abort' at most once" },
+    {
+      file: RUN,
+      code: 'stragglers.length === 0',
+      reason: 'with no stragglers allSettled([]) releases a microtask later, before any caller can look',
+    },
+    {
+      file: RUN,
+      code: 'p.failure ? [p.failure] : []',
+      reason: "the failure is also in the run's error list, which is added to the report right after",
+    },
   ]),
 ];
 

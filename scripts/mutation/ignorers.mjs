@@ -11,12 +11,27 @@ function isLoggerCall(node) {
   return target.type === 'Identifier' && /^(logger|log)$/.test(target.name);
 }
 
-/** `log-calls`: no mutants in logger calls — what a log line says is not behaviour. */
+/** Only logging: a logger call, a block of them, or an arrow function returning one. */
+function onlyLogs(node) {
+  if (!node) return false;
+  if (node.type === 'ExpressionStatement') return isLoggerCall(node.expression);
+  if (node.type === 'BlockStatement') return node.body.length > 0 && node.body.every(onlyLogs);
+  if (node.type === 'ArrowFunctionExpression') return isLoggerCall(node.body) || onlyLogs(node.body);
+  return false;
+}
+
+/**
+ * `log-calls`: no mutants in code that only logs — a logger call, a catch or an if without else
+ * whose body only logs (`.catch((e) => logger.error(…))` too). A log line is not behaviour.
+ */
 export const logCallsIgnorer = declareValuePlugin(PluginKind.Ignore, 'log-calls', {
   shouldIgnore(path) {
-    if (path.isExpressionStatement() && isLoggerCall(path.node.expression))
-      return 'a log line is not behaviour';
-    return undefined;
+    const { node } = path;
+    const logs =
+      onlyLogs(node) ||
+      (node.type === 'IfStatement' && !node.alternate && onlyLogs(node.consequent)) ||
+      (node.type === 'CatchClause' && onlyLogs(node.body));
+    return logs ? 'a log line is not behaviour' : undefined;
   },
 });
 
@@ -28,7 +43,10 @@ export const logCallsIgnorer = declareValuePlugin(PluginKind.Ignore, 'log-calls'
  */
 export function equivalentMutantsIgnorer(entries) {
   const used = new Set();
+  let instrumenting = false;
   process.on('exit', () => {
+    // Only the process that instrumented the code (test-runner processes load this module too).
+    if (!instrumenting) return;
     for (const e of entries) {
       if (!used.has(e))
         console.warn(`stryker config: equivalent-mutant entry matched nothing: ${e.file} \`${e.code}\``);
@@ -36,6 +54,7 @@ export function equivalentMutantsIgnorer(entries) {
   });
   return declareValuePlugin(PluginKind.Ignore, 'equivalent', {
     shouldIgnore(path) {
+      instrumenting = true;
       const filename = path.hub?.file?.opts?.filename ?? '';
       const candidates = entries.filter((e) => filename.endsWith(e.file));
       if (candidates.length === 0 || !path.isExpression()) return undefined;
