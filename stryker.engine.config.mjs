@@ -40,6 +40,7 @@ export const strykerPlugins = [
     },
     {
       file: 'src/syncController.ts',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the source text of a template literal
       code: '`timed out after ${ms} ms`',
       reason: 'the message reaches only a log line',
     },

@@ -350,6 +350,33 @@ describe('runBackgroundSync (in-process)', () => {
     expect(t.active.at(-1)).toBeNull();
   });
 
+  it('afterRun gets the final report, the deadline and the signal once the row is complete', async () => {
+    const t = setup();
+    const seen: Array<{ outcome: string; rowDone: boolean; endsAt: number; aborted: boolean }> = [];
+    t.engine.afterRun = async (report, deadline, signal) => {
+      seen.push({
+        outcome: report.outcome,
+        rowDone: t.runLog.finished !== undefined,
+        endsAt: deadline.endsAt,
+        aborted: signal.aborted,
+      });
+    };
+    const startedAt = t.clock.t;
+    await t.run({ budgetMs: 20_000 });
+    expect(seen).toEqual([
+      { outcome: 'completed', rowDone: true, endsAt: startedAt + 20_000, aborted: false },
+    ]);
+  });
+
+  it('a failing afterRun still frees the run mutex', async () => {
+    const t = setup();
+    t.engine.afterRun = async () => {
+      throw new Error('report failed');
+    };
+    expect((await t.run()).outcome).toBe('completed');
+    expect(t.engine.runMutex.isLocked).toBe(false);
+  });
+
   it('runs found still running at start are reported as killed', async () => {
     const t = setup();
     t.runLog.killed = 2;
