@@ -3,7 +3,8 @@ import { defineProject } from 'vitest/config';
 
 // The engine's in-process tests, for mutation testing (stryker.engine.config.mjs): per-test coverage
 // only sees code run in this process, and each mutant reruns the tests that cover it, so the
-// server-backed, real-SDK and child-process suites (slow; a child's coverage is invisible) stay out.
+// server-backed, real-SDK and child-process suites (slow; a child's coverage is invisible) stay out,
+// and so does photoUpload.test.ts (wall-clock stall timing: on a loaded machine a dry-run flake).
 export default defineProject({
   // Stryker loads this file from the repo root: the paths below are the package's.
   root: fileURLToPath(new URL('.', import.meta.url)),
@@ -15,7 +16,6 @@ export default defineProject({
       'test/crudUploader.test.ts',
       'test/mutex.test.ts',
       'test/photoQueueMemory.test.ts',
-      'test/photoUpload.test.ts',
       'test/retryPolicy.test.ts',
       'test/runReport.test.ts',
       'test/syncControllerLocal.test.ts',
