@@ -162,6 +162,15 @@ describe('CrudUploader: batches', () => {
     expect(db.wholeTransactionQueries).toBe(0);
   });
 
+  it("a multi-op transaction's bytes are the sum of its ops", async () => {
+    // Each op alone fits the byte limit; together (312 bytes) they do not, so the next one waits.
+    const { db, server, upload } = setup({ crudMaxBytes: 320, crudMaxOps: 10 });
+    db.addTransaction(1, [100, 100]);
+    db.addTransaction(2, [1]);
+    await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2], [3]]);
+  });
+
   it('an op without a transaction over the limit goes alone, without a transaction query', async () => {
     const { db, server, upload } = setup({ crudMaxBytes: 100, crudMaxOps: 1 });
     db.addTransaction(null, [500]);
