@@ -43,19 +43,19 @@ export const logCallsIgnorer = declareValuePlugin(PluginKind.Ignore, 'log-calls'
  */
 export function equivalentMutantsIgnorer(entries) {
   const used = new Set();
-  let instrumenting = false;
+  // Files this process instrumented: test-runner processes load this module too, and a run may
+  // mutate only some files; only entries for instrumented files can be stale.
+  const instrumented = new Set();
   process.on('exit', () => {
-    // Only the process that instrumented the code (test-runner processes load this module too).
-    if (!instrumenting) return;
     for (const e of entries) {
-      if (!used.has(e))
+      if (!used.has(e) && [...instrumented].some((f) => f.endsWith(e.file)))
         console.warn(`stryker config: equivalent-mutant entry matched nothing: ${e.file} \`${e.code}\``);
     }
   });
   return declareValuePlugin(PluginKind.Ignore, 'equivalent', {
     shouldIgnore(path) {
-      instrumenting = true;
       const filename = path.hub?.file?.opts?.filename ?? '';
+      instrumented.add(filename);
       const candidates = entries.filter((e) => filename.endsWith(e.file));
       if (candidates.length === 0 || !path.isExpression()) return undefined;
       const code = path.getSource();

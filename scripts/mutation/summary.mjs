@@ -1,11 +1,19 @@
 #!/usr/bin/env node
 // Prints a Markdown table per file from Stryker JSON reports (reports/mutation/*.json by default):
 // the numbers the README quotes. Score = detected / (detected + survived + no coverage);
-// "covered" leaves out mutants no in-process test reaches.
+// "covered" leaves out mutants no in-process test reaches. With --min N, exits 1 when a file's
+// score is below N % (the CI gate).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 
-const files = process.argv.slice(2);
+const { values, positionals: files } = parseArgs({
+  options: { min: { type: 'string' } },
+  allowPositionals: true,
+});
+const min = values.min === undefined ? undefined : Number(values.min);
+if (min !== undefined && !Number.isFinite(min)) throw new Error(`--min needs a number, got ${values.min}`);
+const below = [];
 const reports =
   files.length > 0
     ? files
@@ -27,9 +35,15 @@ for (const report of reports) {
     const survived = n('Survived');
     const noCoverage = n('NoCoverage');
     const detected = killed + timeout;
+    const scored = detected + survived + noCoverage;
+    if (min !== undefined && scored > 0 && (100 * detected) / scored < min) below.push(path);
     console.log(
       `| \`${path}\` | ${mutants.length} | ${killed} | ${timeout} | ${survived} | ${noCoverage} | ${n('Ignored')} | ` +
         `${pct(detected, detected + survived + noCoverage)} | ${pct(detected, detected + survived)} |`,
     );
   }
+}
+if (below.length > 0) {
+  console.error(`mutation score below ${min} %: ${below.join(', ')}`);
+  process.exit(1);
 }
