@@ -9,13 +9,16 @@ import {
   FakeCrudDb,
   FakeUploadServer,
   fakeApi,
-  ManualClock,
   onlineConnectivity,
   type SentUpload,
   silentLogger,
 } from './support/crudFakes';
+import { manualClock } from './support/manualClock';
 
-type UploaderSettings = Pick<SyncSettings, 'crudMaxOps' | 'crudMaxBytes' | 'requestTimeoutMs'>;
+type UploaderSettings = Pick<
+  SyncSettings,
+  'crudMaxOps' | 'crudMaxBytes' | 'crudServerMaxBytes' | 'requestTimeoutMs'
+>;
 
 const deadlines: Deadline[] = [];
 afterEach(() => {
@@ -25,7 +28,7 @@ afterEach(() => {
 function setup(settings: Partial<UploaderSettings> = {}, extra: Partial<CrudUploaderDeps> = {}) {
   const db = new FakeCrudDb();
   const server = new FakeUploadServer();
-  const clock = new ManualClock();
+  const clock = manualClock();
   const logs: Array<{ level: string; msg: string }> = [];
   const logger = {
     debug: (msg: string) => logs.push({ level: 'debug', msg }),
@@ -39,7 +42,13 @@ function setup(settings: Partial<UploaderSettings> = {}, extra: Partial<CrudUplo
     connectivity: onlineConnectivity(),
     clock,
     logger,
-    settings: { crudMaxOps: 100, crudMaxBytes: 1_000_000, requestTimeoutMs: 5_000, ...settings },
+    settings: {
+      crudMaxOps: 100,
+      crudMaxBytes: 1_000_000,
+      crudServerMaxBytes: 1_000_000,
+      requestTimeoutMs: 5_000,
+      ...settings,
+    },
     ...extra,
   });
   const upload = (opts: { signal?: AbortSignal; deadline?: Deadline } = {}) =>
@@ -86,7 +95,7 @@ describe('CrudUploader: batches', () => {
     });
     expect(db.rows).toEqual([]);
     expect(db.completions).toBe(2);
-    expect(uploader.lastCompletedAt).toBe(clock.t);
+    expect(uploader.lastCompletedAt).toBe(clock.now());
   });
 
   it('fills a request up to exactly the op limit', async () => {
@@ -334,7 +343,7 @@ describe('CrudUploader: rejections', () => {
         JSON.stringify({ data: { v: 'x' } }),
         'bad_value',
         'no',
-        clock.t,
+        clock.now(),
         'client-1:2',
       ],
       [
@@ -347,7 +356,7 @@ describe('CrudUploader: rejections', () => {
         JSON.stringify({ data: { v: 'x' } }),
         'gone',
         'm',
-        clock.t,
+        clock.now(),
         'client-1:3',
       ],
     ]);
@@ -432,6 +441,40 @@ describe('CrudUploader: 413 Payload Too Large', () => {
     expect(db.rejectionInserts.map((p) => p[7])).toEqual(['too_large', 'too_large', 'too_large']);
   });
 
+  it("a network error on a body over the server's limit counts as too large: halves, then rejects locally", async () => {
+    const { db, server, upload } = setup({ crudServerMaxBytes: 400 });
+    db.addTransaction(1, [200, 200]);
+    db.addTransaction(2, [1]);
+    // The server closes on a body over its limit before answering: the client sees a network error.
+    server.answer = (req) => (req.bytes > 400 ? { networkError: 'fetch failed' } : applyAll(req));
+    const r = await upload();
+    expect(server.requests.map(opIds)).toEqual([[1, 2, 3], [1, 2], [3]]);
+    expect(r).toMatchObject({ status: 'done', applied: 1, rejected: 2 });
+    const bytes = server.requests[1]?.bytes;
+    expect(db.rejectionInserts.map((p) => [p[1], p[7], p[8]])).toEqual(
+      [1, 2].map((id) => [
+        id,
+        'too_large',
+        `${bytes} bytes is over the server's limit of 400 (the request failed on the network)`,
+      ]),
+    );
+  });
+
+  it("a network error on a body within the server's limit is a stop, not too large", async () => {
+    const probe = setup();
+    probe.db.addTransaction(1, [1]);
+    await probe.upload();
+    const bytes = probe.server.requests[0]?.bytes ?? 0;
+    // A body of exactly the limit is within it.
+    const { db, server, upload } = setup({ crudServerMaxBytes: bytes });
+    db.addTransaction(1, [1]);
+    server.answer = () => ({ networkError: 'socket hang up' });
+    const r = await upload();
+    expect(r).toMatchObject({ status: 'stopped', stop: { cause: 'server_unavailable' } });
+    expect(db.ids).toEqual([1]);
+    expect(db.rejectionInserts).toEqual([]);
+  });
+
   it('other HTTP errors do not reject anything locally', async () => {
     const { db, server, upload } = setup();
     db.addTransaction(1, [1]);
@@ -449,14 +492,19 @@ describe('CrudUploader: stops', () => {
     for (const online of [true, false]) {
       const db = new FakeCrudDb();
       const server = new FakeUploadServer();
-      const clock = new ManualClock();
+      const clock = manualClock();
       const uploader = new CrudUploader({
         db: db.asSyncDatabase(),
         api: fakeApi(server, clock),
         connectivity: onlineConnectivity(online),
         clock,
         logger: silentLogger,
-        settings: { crudMaxOps: 10, crudMaxBytes: 10_000, requestTimeoutMs: 5_000 },
+        settings: {
+          crudMaxOps: 10,
+          crudMaxBytes: 10_000,
+          crudServerMaxBytes: 10_000,
+          requestTimeoutMs: 5_000,
+        },
       });
       db.addTransaction(1, [1]);
       server.answer = () => ({ networkError: 'socket hang up' });
@@ -477,7 +525,7 @@ describe('CrudUploader: stops', () => {
     const first = await upload();
     expect(first.stop).toMatchObject({ cause: 'server_unavailable', retryAfterMs: 30_000 });
     expect(logs).toContainEqual({ level: 'warn', msg: 'crud upload stopped' });
-    clock.t += 29_999;
+    clock.jump(29_999);
     const second = await upload();
     expect(second).toEqual({
       status: 'stopped',
@@ -493,7 +541,7 @@ describe('CrudUploader: stops', () => {
       bytes: 0,
     });
     expect(server.requests).toHaveLength(1);
-    clock.t += 1;
+    clock.jump(1);
     const third = await upload();
     expect(third).toMatchObject({ status: 'done', requests: 1, applied: 1 });
   });
@@ -531,7 +579,7 @@ describe('CrudUploader: stops', () => {
     deadlines.push(deadline);
     // The request timeout was taken before the plan's query; the query itself used up the time.
     db.onQuery = () => {
-      clock.t += 55_000;
+      clock.jump(55_000);
     };
     const r = await upload({ deadline });
     expect(r.stop).toEqual({ cause: 'deadline', reason: 'no time left for another upload request' });
@@ -582,7 +630,7 @@ describe('CrudUploader: stops', () => {
     const deadline = new Deadline(clock, 60_000, 10_000);
     deadlines.push(deadline);
     server.answer = (req) => {
-      clock.t += 50_000; // the first request used up the time outside the margin
+      clock.jump(50_000); // the first request used up the time outside the margin
       return applyAll(req);
     };
     const r = await upload({ deadline, signal: deadline.signal });
@@ -613,7 +661,7 @@ describe('CrudUploader: stops', () => {
     const r = await upload({ deadline });
     expect(r.stop?.cause).toBe('deadline');
     expect(server.requests).toHaveLength(0);
-    expect(clock.t).toBe(1_000_000);
+    expect(clock.now()).toBe(1_000_000);
   });
 
   it("a request's timeout is what the deadline leaves outside its margin, not the cap", async () => {

@@ -11,7 +11,8 @@ import type { Ports } from '../src/ports';
 import { ABORT_GRACE_MS, type RunEngine, type RunRequest, runBackgroundSync } from '../src/runBackgroundSync';
 import type { PhaseResult, RunContext, RunPhase } from '../src/runPhase';
 import { DEFAULT_SETTINGS } from '../src/settings';
-import { FakeCrudDb, FakeUploadServer, ManualClock, silentLogger } from './support/crudFakes';
+import { FakeCrudDb, FakeUploadServer, silentLogger } from './support/crudFakes';
+import { manualClock } from './support/manualClock';
 
 /** Test double of the run log's table: records each statement; `killed` running rows are found at start. */
 class FakeRunLog {
@@ -63,7 +64,7 @@ function setup(
   const runLog = new FakeRunLog();
   const crud = new FakeCrudDb();
   const server = new FakeUploadServer();
-  const clock = new ManualClock();
+  const clock = manualClock();
   const settings = { ...DEFAULT_SETTINGS, safetyMarginMs: 1_000, requestTimeoutMs: 5_000 };
   const ports: Ports = {
     fetch: server.fetch,
@@ -118,7 +119,7 @@ describe('runBackgroundSync (in-process)', () => {
     let t!: ReturnType<typeof setup>;
     const photos = recordingPhase('photos', async (ctx) => {
       holders.push(t.engine.runMutex.holder, `run:${ctx.runId}`);
-      t.clock.t += 700;
+      t.clock.jump(700);
       return { status: 'done', counts: { uploaded: 2, bytes: 1_000 } };
     });
     const download = recordingPhase('download', async () => ({ status: 'done', counts: { rows: 3 } }));
@@ -127,7 +128,7 @@ describe('runBackgroundSync (in-process)', () => {
       holders.push(t.engine.uploadMutex.holder);
       return { status: 200, body: { applied: req.batch.map((o) => o.op_id), rejected: [] } };
     };
-    const startedAt = t.clock.t;
+    const startedAt = t.clock.now();
     t.crud.addTransaction(1, [10, 10]);
     const report = await t.run({ trigger: 'manual', budgetMs: 30_000 });
 
@@ -292,7 +293,7 @@ describe('runBackgroundSync (in-process)', () => {
     expect(report).toMatchObject({
       outcome: 'server_unavailable',
       reason: 'HTTP 503',
-      retryAt: t.clock.t + 120_000,
+      retryAt: t.clock.now() + 120_000,
     });
     expect(report.phases.map((p) => [p.name, p.status, p.stopCause])).toEqual([
       ['preflight', 'done', undefined],
@@ -361,7 +362,7 @@ describe('runBackgroundSync (in-process)', () => {
         aborted: signal.aborted,
       });
     };
-    const startedAt = t.clock.t;
+    const startedAt = t.clock.now();
     await t.run({ budgetMs: 20_000 });
     expect(seen).toEqual([
       { outcome: 'completed', rowDone: true, endsAt: startedAt + 20_000, aborted: false },

@@ -160,15 +160,6 @@ function toResponse(reply: ServerReply): Awaited<ReturnType<FetchPort>> {
   };
 }
 
-/** A clock the test moves by hand. */
-export class ManualClock implements Clock {
-  constructor(public t = 1_000_000) {}
-  now = (): number => this.t;
-  sleep = async (ms: number): Promise<void> => {
-    this.t += ms;
-  };
-}
-
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
 export function onlineConnectivity(online = true): Connectivity {
