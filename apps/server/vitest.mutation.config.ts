@@ -8,7 +8,15 @@ export default defineProject({
   root: fileURLToPath(new URL('.', import.meta.url)),
   test: {
     name: '@vhd/server:mutation',
-    include: ['test/upload.test.ts', 'test/upload/**/*.test.ts', 'src/routes/upload/**/*.test.ts'],
+    // Not uploadScale.test.ts: a load test, minutes per run.
+    include: [
+      'test/upload.test.ts',
+      'test/uploadInput.test.ts',
+      'test/uploadFallback.test.ts',
+      'test/uploadProperty.test.ts',
+      'test/upload/**/*.test.ts',
+      'src/routes/upload/**/*.test.ts',
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     env: { CLERK_TELEMETRY_DISABLED: '1' },

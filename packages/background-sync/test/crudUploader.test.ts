@@ -475,6 +475,15 @@ describe('CrudUploader: 413 Payload Too Large', () => {
     expect(db.rejectionInserts).toEqual([]);
   });
 
+  it("an HTTP error other than 413 on a body over the server's limit is a stop, not too large", async () => {
+    const { db, server, upload } = setup({ crudServerMaxBytes: 10 });
+    db.addTransaction(1, [1]);
+    server.answer = () => ({ status: 500 });
+    const r = await upload();
+    expect(r).toMatchObject({ status: 'stopped', stop: { cause: 'server_unavailable', reason: 'HTTP 500' } });
+    expect(db.ids).toEqual([1]);
+  });
+
   it('other HTTP errors do not reject anything locally', async () => {
     const { db, server, upload } = setup();
     db.addTransaction(1, [1]);
