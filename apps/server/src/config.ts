@@ -58,8 +58,18 @@ export const ConfigSchema = Type.Object({
   powersyncTokenTtlS: Type.Integer({ minimum: 60, maximum: 86_400 }),
   /** Age at which a generated (dev) PowerSync key is replaced. */
   powersyncKeyRotationDays: Type.Integer({ minimum: 1 }),
-  /** Largest file the dev media store accepts. */
-  mediaMaxBytes: Type.Integer({ minimum: 1 }),
+  /**
+   * Largest image file and pixel count the media store takes. With Cloudinary, unset means the
+   * account's own limits (Admin API usage → media_limits); the dev media store defaults to
+   * Cloudinary's Free plan (10 MiB, 25 MP).
+   */
+  mediaMaxBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+  mediaMaxPixels: Type.Optional(Type.Integer({ minimum: 1 })),
+  /**
+   * How upload, response and notification signatures are hashed. One explicit setting: the SDK's
+   * global configuration (CLOUDINARY_URL's query string) is never consulted.
+   */
+  cloudinarySignatureAlgorithm: Type.Union([Type.Literal('sha1'), Type.Literal('sha256')]),
 });
 
 export type Config = Static<typeof ConfigSchema>;
@@ -86,6 +96,10 @@ const list = (v: string | undefined) =>
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
+
+function optionalInteger(env: Env, name: string): number | undefined {
+  return blankToUndefined(env[name]) === undefined ? undefined : integer(env, name, 0);
+}
 
 /** Reads the configuration from environment variables and checks it. */
 export function loadConfig(env: Env = process.env): Config {
@@ -122,7 +136,10 @@ export function loadConfig(env: Env = process.env): Config {
     powersyncJwtAudience: blankToUndefined(env.POWERSYNC_JWT_AUDIENCE) ?? 'vhd-powersync',
     powersyncTokenTtlS: integer(env, 'POWERSYNC_TOKEN_TTL_S', 600),
     powersyncKeyRotationDays: integer(env, 'POWERSYNC_KEY_ROTATION_DAYS', 30),
-    mediaMaxBytes: integer(env, 'MEDIA_MAX_BYTES', 25 * 1024 * 1024),
+    mediaMaxBytes: optionalInteger(env, 'MEDIA_MAX_BYTES'),
+    mediaMaxPixels: optionalInteger(env, 'MEDIA_MAX_PIXELS'),
+    cloudinarySignatureAlgorithm: (blankToUndefined(env.CLOUDINARY_SIGNATURE_ALGORITHM)?.toLowerCase() ??
+      'sha1') as Config['cloudinarySignatureAlgorithm'],
   });
 }
 
@@ -155,6 +172,8 @@ const ENV_NAME: Record<string, string> = {
   powersyncTokenTtlS: 'POWERSYNC_TOKEN_TTL_S',
   powersyncKeyRotationDays: 'POWERSYNC_KEY_ROTATION_DAYS',
   mediaMaxBytes: 'MEDIA_MAX_BYTES',
+  mediaMaxPixels: 'MEDIA_MAX_PIXELS',
+  cloudinarySignatureAlgorithm: 'CLOUDINARY_SIGNATURE_ALGORITHM',
 };
 
 /** Validates a configuration and refuses dev modes in production. Returns it unchanged. */
@@ -167,6 +186,14 @@ export function checkConfig(config: Config): Config {
     });
     throw new ConfigError(`Invalid configuration:\n  ${[...new Set(lines)].join('\n  ')}`);
   }
+  const urlAlgorithm = config.cloudinaryUrl
+    ? new URL(config.cloudinaryUrl).searchParams.get('signature_algorithm')
+    : null;
+  if (urlAlgorithm !== null && urlAlgorithm.toLowerCase() !== config.cloudinarySignatureAlgorithm) {
+    throw new ConfigError(
+      `CLOUDINARY_URL asks for signature_algorithm=${urlAlgorithm} but CLOUDINARY_SIGNATURE_ALGORITHM is ${config.cloudinarySignatureAlgorithm}: set CLOUDINARY_SIGNATURE_ALGORITHM (the one setting the server uses)`,
+    );
+  }
   if (config.nodeEnv === 'production') {
     const dev = [
       !config.clerkJwtKey && 'dev auth (set CLERK_JWT_KEY to your Clerk PEM public key)',
@@ -177,8 +204,32 @@ export function checkConfig(config: Config): Config {
     if (dev.length > 0) {
       throw new ConfigError(`NODE_ENV=production refuses to start with ${dev.join(' and ')}`);
     }
+    const unreachable = config.cloudinaryUrl ? unreachablePublicUrl(config.publicUrl) : null;
+    if (unreachable) {
+      throw new ConfigError(
+        `NODE_ENV=production with Cloudinary needs PUBLIC_URL to be this server's public https address (Cloudinary posts upload notifications to PUBLIC_URL/webhooks/cloudinary); PUBLIC_URL ${config.publicUrl} ${unreachable}`,
+      );
+    }
   }
   return config;
+}
+
+/**
+ * Why Cloudinary could not post notifications to this base URL, or null. An unset PUBLIC_URL
+ * defaults to http://HOST:PORT, which fails here too.
+ */
+export function unreachablePublicUrl(publicUrl: string): string | null {
+  const url = new URL(publicUrl);
+  if (url.protocol !== 'https:') return 'is not https';
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const loopback =
+    host === 'localhost' ||
+    host.endsWith('.localhost') ||
+    /^127\./.test(host) ||
+    host === '::1' ||
+    host === '0.0.0.0' ||
+    host === '::';
+  return loopback ? 'is a loopback address' : null;
 }
 
 export const usesDevAuth = (config: Config) => !config.clerkJwtKey;

@@ -28,7 +28,12 @@ describe('Cloudinary signing', () => {
   });
 
   it('signs exactly the photo params DESIGN lists, nothing of the client', () => {
-    const account = { cloudName: 'demo', apiKey: 'key1', apiSecret: 'secret1' };
+    const account = {
+      cloudName: 'demo',
+      apiKey: 'key1',
+      apiSecret: 'secret1',
+      signatureAlgorithm: 'sha1' as const,
+    };
     const signed = signPhotoUpload({
       account,
       orgId: ORG,
@@ -90,12 +95,13 @@ describe('Cloudinary signing', () => {
     expect(parsePhotoPublicId(photoPublicId(ORG, PHOTO))).toEqual({ orgId: ORG, photoId: PHOTO });
     expect(parsePhotoPublicId(`vhd/${ORG}/photos/not-a-uuid`)).toBeNull();
     expect(parsePhotoPublicId(`other/${ORG}/photos/${PHOTO}`)).toBeNull();
-    expect(parseCloudinaryUrl('cloudinary://123:a%2Fb@demo')).toEqual({
+    expect(parseCloudinaryUrl('cloudinary://123:a%2Fb@demo', 'sha1')).toEqual({
       cloudName: 'demo',
       apiKey: '123',
       apiSecret: 'a/b',
+      signatureAlgorithm: 'sha1',
     });
-    expect(() => parseCloudinaryUrl('https://123:abc@demo')).toThrow(/cloudinary:\/\//);
-    expect(() => parseCloudinaryUrl('cloudinary://demo')).toThrow(/cloudinary:\/\//);
+    expect(() => parseCloudinaryUrl('https://123:abc@demo', 'sha1')).toThrow(/cloudinary:\/\//);
+    expect(() => parseCloudinaryUrl('cloudinary://demo', 'sha1')).toThrow(/cloudinary:\/\//);
   });
 });

@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FREE_PLAN_LIMITS } from '../src/cloudinary/mediaLimits';
 import { signParams } from '../src/cloudinary/signature';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { jpegImage } from './images';
-import { insertPhoto, photoFields, signPhotos, uploadSigned } from './photoFixtures';
+import {
+  insertPhoto,
+  photoFields,
+  postUpload,
+  type SigningAnswer,
+  signPhotos,
+  uploadSigned,
+} from './photoFixtures';
 
 describe.each(testBackends())('POST /api/cloudinaryUpload (%s)', (backend) => {
   let server: TestServer;
@@ -66,7 +74,7 @@ describe.each(testBackends())('POST /api/cloudinaryUpload (%s)', (backend) => {
 
     // Org B cannot sign org A's photo either.
     const fromB = await signPhotos(server, tokenB, [own]);
-    expect(fromB.body).toEqual({ uploads: [], rejected: [{ photoId: own, code: 'forbidden' }] });
+    expect(fromB.body).toMatchObject({ uploads: [], rejected: [{ photoId: own, code: 'forbidden' }] });
   });
 
   it('after an upload answers already_uploaded, learned through the webhook with no client PATCH', async () => {
@@ -92,9 +100,44 @@ describe.each(testBackends())('POST /api/cloudinaryUpload (%s)', (backend) => {
     expect(again.body).toEqual({
       uploads: [],
       rejected: [{ photoId, code: 'already_uploaded', cloudinary_url: url }],
+      limits: FREE_PLAN_LIMITS,
     });
     const served = await fetch(row!.cloudinary_url!);
     expect(Buffer.from(await served.arrayBuffer()).equals(image)).toBe(true);
+  });
+
+  it('with confirmExisting asks the media store and answers already_uploaded for an asset it holds', async () => {
+    const photoId = await insertPhoto(server.db, 'org_a');
+    const other = await insertPhoto(server.db, 'org_a');
+    // Stored without a notification to this server (as if Cloudinary's never arrived).
+    const { account } = server.app.media;
+    const params = {
+      overwrite: 'false',
+      public_id: `vhd/org_a/photos/${photoId}`,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+    };
+    const fields = { ...params, api_key: account.apiKey, signature: signParams(params, account.apiSecret) };
+    const stored = await postUpload(server.app.media.uploadUrl(), fields, jpegImage(24, 16));
+    expect(stored.status).toBe(200);
+
+    const unaware = await signPhotos(server, tokenA, [photoId]);
+    expect(unaware.body.uploads.map((u) => u.photoId)).toEqual([photoId]);
+
+    const response = await fetch(`${server.url}/api/cloudinaryUpload`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ photoIds: [photoId, other], confirmExisting: true }),
+    });
+    const body = (await response.json()) as SigningAnswer;
+    const url = server.app.media.deliveryUrl(stored.body.public_id, stored.body.version);
+    expect(body.rejected).toEqual([{ photoId, code: 'already_uploaded', cloudinary_url: url }]);
+    expect(body.uploads.map((u) => u.photoId)).toEqual([other]);
+    expect(await photoFields(server.db, photoId)).toMatchObject({
+      cloudinary_version: stored.body.version,
+      cloudinary_url: url,
+      width: 24,
+      height: 16,
+    });
   });
 
   it('hands out fields the dev media store accepts as they are, and only as they are', async () => {

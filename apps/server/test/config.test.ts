@@ -51,6 +51,31 @@ describe('configuration', () => {
     expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL/);
   });
 
+  it('refuses a production start with Cloudinary whose PUBLIC_URL Cloudinary cannot reach', () => {
+    const production = {
+      NODE_ENV: 'production',
+      CLERK_JWT_KEY: '-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----',
+      CLOUDINARY_URL: 'cloudinary://k:s@c',
+    };
+    expect(() => loadConfig(production)).toThrow(
+      /needs PUBLIC_URL .*https.*PUBLIC_URL http:\/\/127\.0\.0\.1:3000 is not https/,
+    );
+    expect(() => loadConfig({ ...production, PUBLIC_URL: 'http://api.example.com' })).toThrow(/is not https/);
+    for (const loopback of [
+      'https://localhost',
+      'https://127.0.0.2:8443',
+      'https://[::1]',
+      'https://0.0.0.0',
+    ]) {
+      expect(() => loadConfig({ ...production, PUBLIC_URL: loopback })).toThrow(/is a loopback address/);
+    }
+    expect(loadConfig({ ...production, PUBLIC_URL: 'https://api.example.com/' }).publicUrl).toBe(
+      'https://api.example.com',
+    );
+    // Outside production a loopback URL is allowed (the server warns at start).
+    expect(loadConfig({ CLOUDINARY_URL: 'cloudinary://k:s@c' }).publicUrl).toBe('http://127.0.0.1:3000');
+  });
+
   it('refuses dev modes with NODE_ENV=production, naming them', async () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/dev auth .*and the dev media store/);
     expect(() => loadConfig({ NODE_ENV: 'production', CLOUDINARY_URL: 'cloudinary://k:s@c' })).toThrow(

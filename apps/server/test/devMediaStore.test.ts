@@ -1,4 +1,5 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -6,13 +7,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { signPhotoUpload } from '../src/cloudinary/photoUpload';
 import { checkNotification, signParams, verifyResponseSignature } from '../src/cloudinary/signature';
 import { DevMediaStore } from '../src/media/devMediaStore';
-import { gifImage, jpegImage } from './images';
+import { gifImage, jpegImage, uploadBody } from './images';
 import { postUpload } from './photoFixtures';
 
 // The dev media store on a bare Fastify instance: the Cloudinary upload contract on its own.
 const ORG = 'org_media';
-const account = { cloudName: 'dev', apiKey: 'dev-key', apiSecret: 'dev-secret' };
+const account = {
+  cloudName: 'dev',
+  apiKey: 'dev-key',
+  apiSecret: 'dev-secret',
+  signatureAlgorithm: 'sha1' as const,
+};
 const MAX_BYTES = 64 * 1024;
+const MAX_PIXELS = 100 * 100;
+const READ_LIMIT = 2 * 1024 * 1024;
 
 let root: string;
 let app: FastifyInstance;
@@ -27,7 +35,8 @@ beforeAll(async () => {
     root,
     account,
     publicUrl: () => baseUrl,
-    maxFileBytes: MAX_BYTES,
+    limits: { maxBytes: MAX_BYTES, maxPixels: MAX_PIXELS },
+    readLimitBytes: READ_LIMIT,
     log: app.log,
     notificationRetryDelaysMs: [10, 10],
   });
@@ -172,13 +181,112 @@ describe('dev media store (test double of Cloudinary)', () => {
     expect(Object.values(store.stats().stored)).toEqual([]);
   });
 
-  it('refuses a file over the size limit and leaves no partial file', async () => {
+  it("refuses a file over the plan's size limit with Cloudinary's 400 and leaves no partial file", async () => {
     const photoId = crypto.randomUUID();
     const big = Buffer.concat([jpegImage(8, 8), Buffer.alloc(1024 * 1024, 7)]);
     const result = await upload(sign(photoId), big);
-    expect(result).toMatchObject({ status: 413, body: { error: { code: 'file_too_large' } } });
+    expect(result).toMatchObject({
+      status: 400,
+      body: { error: { message: `File size too large. Got ${big.length}. Maximum is ${MAX_BYTES}.` } },
+    });
     expect(await readdir(join(root, 'incoming'))).toEqual([]);
     expect(await store.files.read(`vhd/${ORG}/photos/${photoId}`)).toBeNull();
+  });
+
+  it('refuses an image over the pixel limit with a 400 naming both counts', async () => {
+    const photoId = crypto.randomUUID();
+    const result = await upload(sign(photoId), jpegImage(200, 100));
+    expect(result).toMatchObject({ status: 400, body: { error: { code: 'too_many_pixels' } } });
+    expect(result.body.error?.message).toMatch(/200x100 is 20000 pixels\. Maximum is 10000/);
+    expect(store.stats().stored).toEqual({});
+  });
+
+  it('every 413 names what was too large', async () => {
+    const photoId = crypto.randomUUID();
+    const huge = Buffer.concat([jpegImage(8, 8), Buffer.alloc(READ_LIMIT + 1024, 7)]);
+    const file = await upload(sign(photoId), huge);
+    expect(file.status).toBe(413);
+    expect(file.body.error?.message).toMatch(new RegExp(`File too large.*${READ_LIMIT} bytes`));
+
+    const manyFields = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`f${i}`, 'x']));
+    const fields = await upload(manyFields, jpegImage(8, 8));
+    expect(fields.status).toBe(413);
+    expect(fields.body.error?.message).toMatch(/Too many (fields: at most 20|parts: at most 21)/);
+
+    const longField = await upload({ ...sign(photoId), context: 'x'.repeat(9000) }, jpegImage(8, 8));
+    expect(longField).toMatchObject({ status: 413, body: { error: { code: 'field_too_large' } } });
+    expect(longField.body.error?.message).toMatch(/Field context is too large: at most 8192 bytes/);
+
+    const twoFiles = uploadBody(sign(photoId), jpegImage(8, 8));
+    twoFiles.append('file2', new Blob([new Uint8Array(jpegImage(8, 8))]), 'b.jpg');
+    const files = await fetch(store.uploadUrl(), { method: 'POST', body: twoFiles });
+    expect(files.status).toBe(413);
+    expect(((await files.json()) as { error: { message: string } }).error.message).toMatch(
+      /Too many files: at most 1/,
+    );
+    expect(store.stats().stored).toEqual({});
+  });
+
+  it('checks the signature before reading the file: a forged upload is refused while its file still streams', async () => {
+    const photoId = crypto.randomUUID();
+    const fields = { ...sign(photoId), public_id: `vhd/other_org/photos/${photoId}` };
+    const boundary = 'vhd-boundary';
+    const head = Object.entries(fields)
+      .map(
+        ([name, value]) =>
+          `--${boundary}\r\ncontent-disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`,
+      )
+      .join('');
+    const url = new URL(store.uploadUrl());
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: url.pathname,
+          method: 'POST',
+          headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+        },
+        (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          res.on('end', () => {
+            req.destroy();
+            resolve({ status: res.statusCode ?? 0, body });
+          });
+        },
+      );
+      req.on('error', reject);
+      // The fields and the start of a file whose end never comes.
+      req.write(head);
+      req.write(`--${boundary}\r\ncontent-disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n`);
+      req.write(jpegImage(8, 8).subarray(0, 64));
+      setTimeout(() => reject(new Error('no answer while the file was still streaming')), 5_000).unref();
+    });
+    expect(answer.status).toBe(401);
+    expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'invalid_signature' } });
+    expect(await readdir(join(root, 'incoming'))).toEqual([]);
+  });
+
+  it('with partialExistingAnswers answers an existing hit without signature and sizes (a fault)', async () => {
+    const photoId = crypto.randomUUID();
+    const first = await upload(sign(photoId), jpegImage(8, 8));
+    store.setFaults({ partialExistingAnswers: true });
+    const again = await upload(sign(photoId), jpegImage(8, 8, 40));
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({
+      existing: true,
+      public_id: first.body.public_id,
+      version: first.body.version,
+    });
+    expect(again.body.signature).toBeUndefined();
+    expect(await store.resource(first.body.public_id)).toMatchObject({
+      version: first.body.version,
+      width: 8,
+    });
   });
 
   it('refuses a disallowed format and a file that is not an image, whatever its name', async () => {

@@ -14,7 +14,12 @@ import { signPhotoUpload } from '../src/cloudinary/photoUpload';
 import { DevMediaStore } from '../src/media/devMediaStore';
 
 const run = promisify(execFile);
-const account = { cloudName: 'dev', apiKey: 'dev-key', apiSecret: 'dev-secret' };
+const account = {
+  cloudName: 'dev',
+  apiKey: 'dev-key',
+  apiSecret: 'dev-secret',
+  signatureAlgorithm: 'sha1' as const,
+};
 
 describe.runIf(process.getuid?.() === 0)('dev media store on a full disk', () => {
   let dir: string;
@@ -32,7 +37,7 @@ describe.runIf(process.getuid?.() === 0)('dev media store on a full disk', () =>
       root,
       account,
       publicUrl: () => 'http://127.0.0.1',
-      maxFileBytes: 4 * 1024 * 1024,
+      limits: { maxBytes: 4 * 1024 * 1024, maxPixels: 25_000_000 },
       log: app.log,
     });
     await app.register(store.routes);

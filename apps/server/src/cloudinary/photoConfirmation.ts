@@ -27,7 +27,8 @@ export function verifyPhotoConfirmation(
   if (!Number.isSafeInteger(claim.version) || claim.version <= 0) {
     return { ok: false, code: 'invalid', message: 'cloudinary_version must be a positive integer' };
   }
-  if (!verifyResponseSignature(expected, claim.version, claim.signature, media.account.apiSecret)) {
+  const { apiSecret, signatureAlgorithm } = media.account;
+  if (!verifyResponseSignature(expected, claim.version, claim.signature, apiSecret, signatureAlgorithm)) {
     return { ok: false, code: 'invalid', message: 'cloudinary_signature does not verify for this upload' };
   }
   return { ok: true, cloudinaryUrl: media.deliveryUrl(expected, claim.version) };

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { unreachablePublicUrl } from '../config';
 import { ipRateLimit } from '../ipRateLimit';
 import { loadDevMediaAccount } from '../media/devAccount';
 import { DevMediaStore } from '../media/devMediaStore';
@@ -8,6 +9,7 @@ import { cloudinaryUploadRoutes } from '../routes/cloudinaryUpload';
 import { cloudinaryWebhookRoutes } from '../routes/cloudinaryWebhook';
 import { parseCloudinaryUrl } from './account';
 import { AssetDeletions } from './assetDeletions';
+import { FREE_PLAN_LIMITS } from './mediaLimits';
 import { cloudinaryMediaService, type MediaService } from './mediaService';
 import { photoConfirmationVerifier } from './photoConfirmation';
 
@@ -30,16 +32,33 @@ declare module 'fastify' {
 export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyPluginAsync> {
   const { config, db } = app;
   const publicUrl = () => app.config.publicUrl;
+  const algorithm = config.cloudinarySignatureAlgorithm;
+  const configuredLimits = {
+    ...(config.mediaMaxBytes !== undefined ? { maxBytes: config.mediaMaxBytes } : {}),
+    ...(config.mediaMaxPixels !== undefined ? { maxPixels: config.mediaMaxPixels } : {}),
+  };
   const devMediaStore = config.cloudinaryUrl
     ? null
     : new DevMediaStore({
         root: join(config.dataDir, 'media'),
-        account: await loadDevMediaAccount(join(config.dataDir, 'media', 'api-secret')),
+        account: await loadDevMediaAccount(join(config.dataDir, 'media', 'api-secret'), algorithm),
         publicUrl,
-        maxFileBytes: config.mediaMaxBytes,
+        limits: { ...FREE_PLAN_LIMITS, ...configuredLimits },
         log: app.log,
       });
-  const media = devMediaStore ?? cloudinaryMediaService(parseCloudinaryUrl(config.cloudinaryUrl!));
+  const media =
+    devMediaStore ??
+    cloudinaryMediaService(parseCloudinaryUrl(config.cloudinaryUrl!, algorithm), {
+      limits: configuredLimits,
+      log: app.log,
+    });
+  if (!devMediaStore && unreachablePublicUrl(config.publicUrl)) {
+    // Production refuses this at start; elsewhere a tunnel may be on its way, so only a warning.
+    app.log.warn(
+      { publicUrl: config.publicUrl },
+      'Cloudinary cannot reach PUBLIC_URL: upload notifications will not arrive',
+    );
+  }
   const assetDeletions = new AssetDeletions(db, media, app.log);
   app.decorate('media', media);
   app.decorate('devMediaStore', devMediaStore);

@@ -50,7 +50,7 @@ export function signPhotoUpload(input: {
     fields: {
       ...params,
       api_key: input.account.apiKey,
-      signature: signParams(params, input.account.apiSecret),
+      signature: signParams(params, input.account.apiSecret, input.account.signatureAlgorithm),
     },
     expiresAt: new Date((timestamp + SIGNATURE_VALIDITY_S) * 1000).toISOString(),
   };

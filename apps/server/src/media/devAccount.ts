@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { CloudinaryAccount } from '../cloudinary/account';
+import type { CloudinaryAccount, SignatureAlgorithm } from '../cloudinary/account';
 
 /** Cloud name and api key of the dev media store (the test double of Cloudinary). */
 export const DEV_CLOUD_NAME = 'dev';
@@ -11,7 +11,10 @@ export const DEV_API_KEY = 'dev-media-store';
  * The dev media store's account. Its secret is made once and kept in `secretPath` so signatures
  * handed out before a restart still verify after it.
  */
-export async function loadDevMediaAccount(secretPath: string): Promise<CloudinaryAccount> {
+export async function loadDevMediaAccount(
+  secretPath: string,
+  signatureAlgorithm: SignatureAlgorithm,
+): Promise<CloudinaryAccount> {
   let apiSecret: string;
   try {
     apiSecret = (await readFile(secretPath, 'utf8')).trim();
@@ -25,5 +28,5 @@ export async function loadDevMediaAccount(secretPath: string): Promise<Cloudinar
       apiSecret = (await readFile(secretPath, 'utf8')).trim();
     });
   }
-  return { cloudName: DEV_CLOUD_NAME, apiKey: DEV_API_KEY, apiSecret };
+  return { cloudName: DEV_CLOUD_NAME, apiKey: DEV_API_KEY, apiSecret, signatureAlgorithm };
 }

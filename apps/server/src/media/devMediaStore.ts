@@ -4,14 +4,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import multipart from '@fastify/multipart';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CloudinaryAccount } from '../cloudinary/account';
-import type { MediaService } from '../cloudinary/mediaService';
+import type { MediaLimits } from '../cloudinary/mediaLimits';
+import type { MediaService, StoredResource } from '../cloudinary/mediaService';
 import { responseSignature } from '../cloudinary/signature';
 import { faultPoint } from '../faultPoints';
 import { AssetFiles, type StoredAsset } from './assetFiles';
 import { formatAllowed, probeImage } from './imageProbe';
 import { Notifier } from './notifier';
 import { UploadRefused, verifySignedUpload } from './signedUpload';
-import { readUploadForm } from './uploadForm';
+import { FORM_LIMITS, formLimitRefusal, readUploadForm } from './uploadForm';
 
 /** URL prefix of everything the dev media store serves. */
 export const DEV_MEDIA_PREFIX = '/dev-media';
@@ -23,7 +24,10 @@ export interface DevMediaStoreOptions {
   account: CloudinaryAccount;
   /** This server's public base URL (no trailing slash), resolved when needed. */
   publicUrl: () => string;
-  maxFileBytes: number;
+  /** Enforced as Cloudinary does: a 400 with its text, after reading the whole file. */
+  limits: MediaLimits;
+  /** Largest file part read (to say how large it was) before a 413; default max(100 MiB, 2 × maxBytes). */
+  readLimitBytes?: number;
   log: FastifyBaseLogger;
   notificationRetryDelaysMs?: readonly number[];
 }
@@ -45,8 +49,16 @@ export interface DevMediaStoreFaults {
   /** Hold every upload this long after reading it, before answering. */
   responseDelayMs?: number;
   /** Answer the next `count` uploads with `status` (after reading them; nothing is stored). */
-  failNext?: { count: number; status: number };
+  failNext?: { count: number; status: number; message?: string };
+  /**
+   * Answer an upload of an existing public id (overwrite=false) without `signature`, `bytes`,
+   * `width` and `height`: whether real Cloudinary's answer then carries them is not documented.
+   */
+  partialExistingAnswers?: boolean;
 }
+
+/** Files are read to the end (to say how large they were) up to this; larger ones are a 413. */
+const MIN_READ_LIMIT_BYTES = 100 * 1024 * 1024;
 
 const CONTENT_TYPES: Record<string, string> = {
   jpg: 'image/jpeg',
@@ -76,6 +88,7 @@ export class DevMediaStore implements MediaService {
     this.files = new AssetFiles(options.root);
     this.notifier = new Notifier({
       apiSecret: options.account.apiSecret,
+      algorithm: options.account.signatureAlgorithm,
       log: options.log,
       retryDelaysMs: options.notificationRetryDelaysMs ?? [500, 2000, 8000],
       requestTimeoutMs: 10_000,
@@ -89,6 +102,28 @@ export class DevMediaStore implements MediaService {
   deliveryUrl(publicId: string, version: number, format?: string): string {
     const base = `${this.options.publicUrl()}${DEV_MEDIA_PREFIX}/${this.account.cloudName}/image/upload`;
     return `${base}/v${version}/${publicId}${format ? `.${format}` : ''}`;
+  }
+
+  async limits(): Promise<MediaLimits> {
+    return this.options.limits;
+  }
+
+  async resource(publicId: string): Promise<StoredResource | null> {
+    const asset = await this.files.read(publicId);
+    return asset
+      ? {
+          publicId: asset.publicId,
+          version: asset.version,
+          bytes: asset.bytes,
+          width: asset.width,
+          height: asset.height,
+        }
+      : null;
+  }
+
+  /** Largest file part read before the store gives up with a 413. */
+  private get readLimitBytes(): number {
+    return this.options.readLimitBytes ?? Math.max(MIN_READ_LIMIT_BYTES, 2 * this.options.limits.maxBytes);
   }
 
   async destroy(publicId: string): Promise<void> {
@@ -124,7 +159,7 @@ export class DevMediaStore implements MediaService {
   /** The store's routes; register at the app's root (the URLs above carry their own prefix). */
   readonly routes = async (scope: FastifyInstance): Promise<void> => {
     await scope.register(multipart, {
-      limits: { fileSize: this.options.maxFileBytes, files: 1, fields: 20, fieldSize: 8192, parts: 21 },
+      limits: { fileSize: this.readLimitBytes, ...FORM_LIMITS },
     });
     // Before the server closes connections: a notification still in flight then ends on an idle
     // keep-alive connection the close can drop, instead of one that holds the close open.
@@ -152,7 +187,7 @@ export class DevMediaStore implements MediaService {
       // The body may be unread past the failure (a write error mid-stream): a keep-alive connection
       // would then never get to its next request, so this answer closes it.
       reply.header('connection', 'close');
-      const refusal = asRefusal(error);
+      const refusal = asRefusal(error, this.readLimitBytes);
       if (!refusal) throw error;
       answer = {
         status: refusal.statusCode,
@@ -170,19 +205,42 @@ export class DevMediaStore implements MediaService {
     if ((request.params as { cloud: string }).cloud !== this.account.cloudName) {
       throw new UploadRefused(404, 'unknown_cloud', 'Unknown cloud name');
     }
-    const { fields, file } = await readUploadForm(request, incomingPath);
-    if (fields.public_id) increment(this.counters.received, fields.public_id);
+    const { limits } = this.options;
+    // The signature is checked when the file part begins: a forged upload writes nothing.
+    const form = await readUploadForm(request, incomingPath, limits.maxBytes, (fields) =>
+      this.checkSigned(fields),
+    );
+    const upload = form.checked ?? this.checkSigned(form.fields);
+    const file = form.file;
     if (this.faults.responseDelayMs) await sleep(this.faults.responseDelayMs);
     const failNext = this.faults.failNext;
     if (failNext && failNext.count > 0) {
       failNext.count -= 1;
-      throw new UploadRefused(failNext.status, 'injected_fault', 'Fault injected by a test');
+      throw new UploadRefused(
+        failNext.status,
+        'injected_fault',
+        failNext.message ?? 'Fault injected by a test',
+      );
     }
-    const upload = verifySignedUpload(fields, this.account, Date.now());
     if (!file || file.bytes === 0)
       throw new UploadRefused(400, 'missing_file', 'Missing required parameter - file');
+    if (file.bytes > limits.maxBytes) {
+      // Cloudinary's own words for a file over the plan's limit.
+      throw new UploadRefused(
+        400,
+        'file_too_large',
+        `File size too large. Got ${file.bytes}. Maximum is ${limits.maxBytes}.`,
+      );
+    }
     const image = await probeImage(file.path);
     if (!image) throw new UploadRefused(400, 'invalid_image', 'Invalid image file');
+    if (image.width * image.height > limits.maxPixels) {
+      throw new UploadRefused(
+        400,
+        'too_many_pixels',
+        `Image too large: ${image.width}x${image.height} is ${image.width * image.height} pixels. Maximum is ${limits.maxPixels}.`,
+      );
+    }
     if (upload.allowedFormats && !formatAllowed(image.format, upload.allowedFormats)) {
       throw new UploadRefused(400, 'format_not_allowed', `Image format ${image.format} not allowed`);
     }
@@ -206,7 +264,17 @@ export class DevMediaStore implements MediaService {
     const body = this.describe(asset, existing);
     if (upload.notificationUrl)
       this.notifier.send(upload.notificationUrl, { notification_type: 'upload', ...body });
+    if (existing && this.faults.partialExistingAnswers) {
+      const { signature: _s, bytes: _b, width: _w, height: _h, ...partial } = body;
+      return partial;
+    }
     return body;
+  }
+
+  /** Counts the request and checks its signed fields (throws the refusal). */
+  private checkSigned(fields: Record<string, string>) {
+    if (fields.public_id) increment(this.counters.received, fields.public_id);
+    return verifySignedUpload(fields, this.account, Date.now());
   }
 
   /** Cloudinary's upload response fields for an asset. */
@@ -216,7 +284,12 @@ export class DevMediaStore implements MediaService {
       asset_id: asset.etag,
       public_id: asset.publicId,
       version: asset.version,
-      signature: responseSignature(asset.publicId, asset.version, this.account.apiSecret),
+      signature: responseSignature(
+        asset.publicId,
+        asset.version,
+        this.account.apiSecret,
+        this.account.signatureAlgorithm,
+      ),
       width: asset.width,
       height: asset.height,
       format: asset.format,
@@ -279,10 +352,13 @@ function increment(counts: Record<string, number>, key: string): void {
 }
 
 /** Our refusals, and the multipart plugin's client errors (size and part limits, bad content type). */
-function asRefusal(error: unknown): UploadRefused | null {
+function asRefusal(error: unknown, readLimitBytes: number): UploadRefused | null {
   if (error instanceof UploadRefused) return error;
   const { statusCode, code, message } = error as { statusCode?: number; code?: string; message?: string };
-  if (statusCode === 413) return new UploadRefused(413, 'file_too_large', message ?? 'Too large');
+  const limit = formLimitRefusal(code, readLimitBytes);
+  if (limit) return limit;
+  if (statusCode === 413)
+    return new UploadRefused(413, 'too_large', `Upload too large: ${message ?? 'a limit'}`);
   if (statusCode && statusCode >= 400 && statusCode < 500) {
     return new UploadRefused(statusCode, code ?? 'invalid', message ?? 'Invalid upload');
   }

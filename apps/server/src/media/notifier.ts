@@ -1,8 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { SignatureAlgorithm } from '../cloudinary/account';
 import { notificationSignature } from '../cloudinary/signature';
 
 export interface NotifierOptions {
   apiSecret: string;
+  algorithm: SignatureAlgorithm;
   log: FastifyBaseLogger;
   /** Waits before each retry; the number of entries is the number of retries. */
   retryDelaysMs: readonly number[];
@@ -49,7 +51,12 @@ export class Notifier {
           headers: {
             'content-type': 'application/json',
             'x-cld-timestamp': String(timestamp),
-            'x-cld-signature': notificationSignature(body, timestamp, this.options.apiSecret),
+            'x-cld-signature': notificationSignature(
+              body,
+              timestamp,
+              this.options.apiSecret,
+              this.options.algorithm,
+            ),
           },
           body,
           signal: AbortSignal.any([this.stopped.signal, AbortSignal.timeout(this.options.requestTimeoutMs)]),

@@ -47,7 +47,7 @@ export function verifySignedUpload(
     throw new UploadRefused(401, 'invalid_api_key', 'Unknown api_key');
   }
   const params = Object.fromEntries(Object.entries(fields).filter(([name]) => !UNSIGNED_FIELDS.has(name)));
-  if (!sameHex(fields.signature, signParams(params, account.apiSecret))) {
+  if (!sameHex(fields.signature, signParams(params, account.apiSecret, account.signatureAlgorithm))) {
     throw new UploadRefused(401, 'invalid_signature', 'Invalid signature');
   }
   const timestamp = Number(params.timestamp);
@@ -56,7 +56,16 @@ export function verifySignedUpload(
   }
   const nowS = Math.floor(nowMs / 1000);
   if (nowS - timestamp > SIGNATURE_VALIDITY_S || timestamp - nowS > SIGNATURE_VALIDITY_S) {
-    throw new UploadRefused(401, 'stale_request', 'Stale request: the signature is more than an hour old');
+    // Cloudinary's own words (clients recognise them: re-sign, the photo is not at fault).
+    const reported = new Date(timestamp * 1000)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' +0000');
+    throw new UploadRefused(
+      401,
+      'stale_request',
+      `Stale request - reported time is ${reported} which is more than 1 hour ago`,
+    );
   }
   const unsupported = Object.keys(params).filter((name) => !SUPPORTED_PARAMS.has(name));
   if (unsupported.length > 0) {

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { MediaService } from '../cloudinary/mediaService';
-import { findPhotoAssets } from '../cloudinary/photoRows';
-import { signPhotoUpload } from '../cloudinary/photoUpload';
+import { fillPhotoAsset, findPhotoAssets, type PhotoAssetRow } from '../cloudinary/photoRows';
+import { photoPublicId, signPhotoUpload } from '../cloudinary/photoUpload';
 import type { Queryable } from '../db';
 import { faultPoint } from '../faultPoints';
 import { CLOUDINARY_WEBHOOK_PATH } from './cloudinaryWebhook';
@@ -26,6 +26,11 @@ const bodySchema = {
         pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
       },
     },
+    /**
+     * The media store answered these photos' uploads as already existing but without the fields
+     * a confirmation needs: look them up in the store before signing them again.
+     */
+    confirmExisting: { type: 'boolean' },
   },
 } as const;
 
@@ -44,10 +49,14 @@ export async function cloudinaryUploadRoutes(
 ): Promise<void> {
   scope.post('/cloudinaryUpload', { schema: { body: bodySchema } }, async (request) => {
     const { orgId } = request.auth;
-    const photoIds = [
-      ...new Set((request.body as { photoIds: string[] }).photoIds.map((id) => id.toLowerCase())),
-    ];
+    const body = request.body as { photoIds: string[]; confirmExisting?: boolean };
+    const photoIds = [...new Set(body.photoIds.map((id) => id.toLowerCase()))];
     const rows = new Map((await findPhotoAssets(options.db, photoIds)).map((row) => [row.id, row]));
+    if (body.confirmExisting) {
+      for (const row of rows.values()) {
+        if (row.org_id === orgId && !row.cloudinary_url) await confirmFromStore(options, row);
+      }
+    }
     const notificationUrl = `${options.publicUrl()}${CLOUDINARY_WEBHOOK_PATH}`;
     const uploadUrl = options.media.uploadUrl();
     const nowMs = Date.now();
@@ -73,6 +82,28 @@ export async function cloudinaryUploadRoutes(
       }
     }
     faultPoint('sign.beforeAnswer');
-    return { uploads, rejected };
+    // The phone never sends a file it knows the store would refuse (null: not known right now).
+    return { uploads, rejected, limits: await options.media.limits() };
   });
+}
+
+/** Fills a photo row from the media store's own record of its asset, if it has one. */
+async function confirmFromStore(
+  options: { media: MediaService; db: Queryable },
+  row: PhotoAssetRow,
+): Promise<void> {
+  const publicId = photoPublicId(row.org_id, row.id);
+  const found = await options.media.resource(publicId);
+  if (!found) return;
+  await fillPhotoAsset(options.db, {
+    orgId: row.org_id,
+    photoId: row.id,
+    publicId,
+    version: found.version,
+    url: options.media.deliveryUrl(publicId, found.version),
+    bytes: found.bytes,
+    width: found.width,
+    height: found.height,
+  });
+  row.cloudinary_url = options.media.deliveryUrl(publicId, found.version);
 }

@@ -55,6 +55,7 @@ export async function cloudinaryWebhookRoutes(
       timestamp,
       signature,
       apiSecret: options.media.account.apiSecret,
+      algorithm: options.media.account.signatureAlgorithm,
       nowS: Math.floor(Date.now() / 1000),
     });
     if (check !== 'valid') {
