@@ -10,6 +10,8 @@ import { deleteSyncedOriginals } from './photoCleanup';
 import { absolutePhotoPath, relativePhotoPath } from './photoFiles';
 import {
   countByState,
+  type DueItem,
+  deleteItem,
   expediteQueued,
   getItem,
   insertItem,
@@ -19,14 +21,16 @@ import {
   markUploading,
   type PhotoAttachment,
   type PhotoState,
+  photoRowExists,
   requeueFailed,
+  rowRejection,
   type SignedParams,
   saveSigned,
   selectDue,
   signedParamsOf,
 } from './photoQueueStore';
 import { type PhotoSettings, readPhotoSettings, writePhotoSettings } from './photoSettings';
-import { type SignOutcome, signPhotos } from './photoSigner';
+import { type MediaLimits, type SignOutcome, signPhotos } from './photoSigner';
 import { uploadPhoto } from './photoUpload';
 import type { Ports } from './ports';
 import { backoffDelayMs } from './retryPolicy';
@@ -90,6 +94,8 @@ export interface PhotoQueueCounts {
   bytes: number;
   /** Due items this pass did not finish (deadline, stop, network trouble). */
   left: number;
+  /** Taken off the queue with their files: their photo row was deleted (and not rejected). */
+  discarded: number;
 }
 
 export interface PhotoQueueReport {
@@ -117,9 +123,11 @@ interface PassDeps {
 }
 
 interface Work {
-  item: PhotoAttachment;
+  item: DueItem;
   signed: SignedParams | null;
   tries: number;
+  /** The store answered "already there" without a confirmation: the server asks the store. */
+  confirmExisting: boolean;
 }
 
 export class PhotoAttachmentQueue {
@@ -198,6 +206,7 @@ export class PhotoAttachmentQueue {
       deferred: 0,
       bytes: 0,
       left: 0,
+      discarded: 0,
     };
     if (processing.has(this.db))
       return { status: 'skipped', reason: 'the photo queue is already being processed', counts };
@@ -296,6 +305,8 @@ class QueuePass {
   private readonly tasks = new Set<Promise<void>>();
   private readonly open = new Set<string>();
   private stop: Stop | undefined;
+  /** The media store's limits, from the latest signing answer that named them. */
+  private limits: MediaLimits | null = null;
   private consecutiveTransient = 0;
   private taskEnded: (() => void) | undefined;
   /** A bug or a database error in one upload's bookkeeping: no new uploads, rethrown at the end. */
@@ -319,7 +330,16 @@ class QueuePass {
     for (const item of due) {
       this.open.add(item.id);
       // A dead run's UPLOADING item may have reached the store: ask the server again before sending bytes.
-      const w: Work = { item, signed: item.state === 'UPLOADING' ? null : signedParamsOf(item), tries: 0 };
+      const w: Work = {
+        item,
+        signed: item.state === 'UPLOADING' ? null : signedParamsOf(item),
+        tries: 0,
+        confirmExisting: false,
+      };
+      if (!item.has_row) {
+        await this.rowGone(w);
+        continue;
+      }
       if (await this.fileIsMissing(w)) continue;
       work.push(w);
     }
@@ -387,12 +407,15 @@ class QueuePass {
         signal: this.signal,
         timeoutMs: this.deadline.requestTimeoutMs(this.settings.requestTimeoutMs),
         connectivity: ports.connectivity,
+        confirmExisting: batch.some((w) => w.confirmExisting),
       },
     );
     if (!outcome.ok) {
       this.setStop(outcome.stop);
       return;
     }
+    this.limits = outcome.limits ?? this.limits;
+    for (const w of batch) w.confirmExisting = false;
     const byId = new Map(batch.map((w) => [w.item.id, w]));
     const signedAt = ports.clock.now();
     for (const u of outcome.uploads) {
@@ -407,13 +430,12 @@ class QueuePass {
         await markSynced(db, w.item.id, ports.clock.now(), null);
         this.settle(w, 'alreadyUploaded');
       } else if (r.code === 'unknown_photo') {
-        const delay = backoffDelayMs(1, this.backoff());
-        await markQueued(db, w.item.id, {
-          dueAt: ports.clock.now() + delay,
-          lastError: 'the server does not know this photo yet',
-          dropSigned: true,
-        });
-        this.settle(w, 'deferred');
+        // Signing waits until no change to the row is pending, so the server has had the row: it
+        // rejected it (FAILED at once, with its reason) or it was deleted there since (an attempt,
+        // so the photo cannot stay queued for ever).
+        const rejection = await rowRejection(db, w.item.id);
+        if (rejection) await this.failAtOnce(w, rejectedRowReason(rejection));
+        else await this.itemFailed(w, 'the server does not know this photo: its row was rejected or deleted');
       } else {
         await this.itemFailed(w, `the server refused to sign this photo: ${r.code}`);
       }
@@ -423,10 +445,14 @@ class QueuePass {
   private async uploadOne(w: Work): Promise<void> {
     const { db, ports, hooks } = this.deps;
     if (this.stopped()) return;
+    // Deleted since the pass began (the app's delete, or a download): never send it.
+    if (!(await photoRowExists(db, w.item.id))) return this.rowGone(w);
     if (this.needsSigning(w)) {
       await this.sign([w]);
       if (!w.signed || this.stopped()) return;
     }
+    const overLimit = this.overLimit(w.item);
+    if (overLimit) return this.failAtOnce(w, overLimit);
     const signed = w.signed!;
     w.tries++;
     await markUploading(db, w.item.id, ports.clock.now());
@@ -453,6 +479,35 @@ class QueuePass {
       case 'refused':
         this.consecutiveTransient = 0;
         return this.itemFailed(w, outcome.reason);
+      case 'refusedForGood':
+        this.consecutiveTransient = 0;
+        return this.failAtOnce(w, outcome.reason);
+      case 'rateLimited':
+        // Cloudinary's rate limit holds for the account, not this photo: no more uploads this run.
+        await markQueued(db, w.item.id, {
+          dueAt: ports.clock.now(),
+          lastError: outcome.reason,
+          dropSigned: false,
+        });
+        this.setStop({ cause: 'server_unavailable', reason: outcome.reason });
+        return;
+      case 'stale':
+        w.signed = null;
+        await markQueued(db, w.item.id, {
+          dueAt: ports.clock.now(),
+          lastError: outcome.reason,
+          dropSigned: true,
+        });
+        return this.tryAgain(w);
+      case 'unconfirmed':
+        w.signed = null;
+        w.confirmExisting = true;
+        await markQueued(db, w.item.id, {
+          dueAt: ports.clock.now(),
+          lastError: outcome.reason,
+          dropSigned: true,
+        });
+        return this.tryAgain(w);
       case 'unreadable':
         if (outcome.missing) return this.failAtOnce(w, `local file missing: ${w.item.local_path}`);
         return this.itemFailed(w, `local file unreadable: ${outcome.reason}`);
@@ -468,6 +523,45 @@ class QueuePass {
         });
         return this.transientFailure(w, outcome.reason);
     }
+  }
+
+  /** Once more in this pass (signed afresh when the signature was dropped), a few times at most. */
+  private tryAgain(w: Work): void {
+    if (w.tries < TRANSIENT_TRIES_PER_PASS) this.schedule(w);
+  }
+
+  /** Why the item must not be sent, when the server named limits it is over; else null. */
+  private overLimit(item: DueItem): string | null {
+    const limits = this.limits;
+    if (!limits) return null;
+    if (item.size > limits.maxBytes) {
+      return `the photo is ${item.size} bytes; the media store takes at most ${limits.maxBytes}`;
+    }
+    const pixels = (item.width ?? 0) * (item.height ?? 0);
+    if (pixels > limits.maxPixels) {
+      return `the photo is ${item.width}x${item.height} (${pixels} pixels); the media store takes at most ${limits.maxPixels}`;
+    }
+    return null;
+  }
+
+  /**
+   * The photo's local row is gone. Rejected by the server (then removed by a download): FAILED with
+   * the rejection. Deleted: there is nothing to upload it for — off the queue, file removed.
+   */
+  private async rowGone(w: Work): Promise<void> {
+    const { db, ports } = this.deps;
+    const rejection = await rowRejection(db, w.item.id);
+    if (rejection) return this.failAtOnce(w, rejectedRowReason(rejection));
+    if (w.item.local_path) {
+      await ports.files
+        .remove(absolutePhotoPath(ports.documentsDir, w.item.local_path))
+        .catch((error: unknown) => {
+          ports.logger.warn('photo file not removed', { photoId: w.item.id, error: String(error) });
+        });
+    }
+    await deleteItem(db, w.item.id);
+    ports.logger.info('photo discarded: its row was deleted', { photoId: w.item.id });
+    this.settle(w, 'discarded');
   }
 
   private async transientFailure(w: Work, reason: string): Promise<void> {
@@ -518,7 +612,7 @@ class QueuePass {
     return true;
   }
 
-  private settle(w: Work, as: 'uploaded' | 'alreadyUploaded' | 'failed' | 'deferred'): void {
+  private settle(w: Work, as: 'uploaded' | 'alreadyUploaded' | 'failed' | 'deferred' | 'discarded'): void {
     this.open.delete(w.item.id);
     this.counts[as]++;
   }
@@ -544,4 +638,8 @@ class QueuePass {
       ? { status: 'stopped', stopCause: this.stop.cause, reason: this.stop.reason, counts: this.counts }
       : { status: 'done', counts: this.counts };
   }
+}
+
+function rejectedRowReason(rejection: { code: string; message: string | null }): string {
+  return `the server rejected this photo's row: ${rejection.code}${rejection.message ? ` (${rejection.message})` : ''}`;
 }

@@ -41,18 +41,49 @@ const NO_PENDING_CRUD = `a.id NOT IN (
   SELECT json_extract(c.data, '$.id') FROM ps_crud c
   WHERE json_extract(c.data, '$.type') = 'photos' AND json_extract(c.data, '$.id') IS NOT NULL)`;
 
+/** A due item with what its local `photos` row says (none: the row was deleted). */
+export interface DueItem extends PhotoAttachment {
+  has_row: number;
+  width: number | null;
+  height: number | null;
+}
+
 /**
  * Items due now, oldest first: queued ones whose backoff has passed, and `UPLOADING` ones (the
  * caller guarantees no upload of this runtime is in flight, so those are a dead run's leftovers).
+ * An item whose local row is gone is due at once, whatever is pending: it is not uploaded but
+ * settled (FAILED if the server rejected the row, else discarded).
  */
-export function selectDue(db: SqlExecutor, now: number): Promise<PhotoAttachment[]> {
-  return db.getAll<PhotoAttachment>(
-    `SELECT a.* FROM photo_attachments a
-     WHERE ((a.state = 'QUEUED_UPLOAD' AND a.next_attempt_at <= ?) OR a.state = 'UPLOADING')
-       AND ${NO_PENDING_CRUD}
+export function selectDue(db: SqlExecutor, now: number): Promise<DueItem[]> {
+  return db.getAll<DueItem>(
+    `SELECT a.*, (p.id IS NOT NULL) AS has_row, p.width AS width, p.height AS height
+     FROM photo_attachments a LEFT JOIN photos p ON p.id = a.id
+     WHERE ((a.state = 'QUEUED_UPLOAD' AND (a.next_attempt_at <= ? OR p.id IS NULL)) OR a.state = 'UPLOADING')
+       AND (p.id IS NULL OR ${NO_PENDING_CRUD})
      ORDER BY a.created_at, a.id`,
     [now],
   );
+}
+
+export async function photoRowExists(db: SqlExecutor, id: string): Promise<boolean> {
+  return (await db.getOptional('SELECT id FROM photos WHERE id = ?', [id])) !== null;
+}
+
+/** The server's latest rejection of this photo's row, kept in `sync_rejections`, or null. */
+export function rowRejection(
+  db: SqlExecutor,
+  id: string,
+): Promise<{ code: string; message: string | null } | null> {
+  return db.getOptional(
+    `SELECT code, message FROM sync_rejections WHERE table_name = 'photos' AND row_id = ?
+     ORDER BY created_at DESC, op_id DESC LIMIT 1`,
+    [id],
+  );
+}
+
+/** Removes an item from the queue (its photo row is gone: nothing to upload it for). */
+export function deleteItem(db: SqlExecutor, id: string): Promise<unknown> {
+  return db.execute('DELETE FROM photo_attachments WHERE id = ?', [id]);
 }
 
 export function getItem(db: SqlExecutor, id: string): Promise<PhotoAttachment | null> {

@@ -16,13 +16,20 @@ export interface SignRejection {
   code: SignRejectionCode | string;
 }
 
+/** The largest image the media store takes, as the server knows it. */
+export interface MediaLimits {
+  maxBytes: number;
+  maxPixels: number;
+}
+
 export type SignOutcome =
-  | { ok: true; uploads: SignedUpload[]; rejected: SignRejection[] }
+  | { ok: true; uploads: SignedUpload[]; rejected: SignRejection[]; limits: MediaLimits | null }
   | { ok: false; stop: Stop };
 
 interface SignAnswer {
   uploads?: Array<{ photoId?: unknown; url?: unknown; fields?: unknown }>;
   rejected?: Array<{ photoId?: unknown; code?: unknown }>;
+  limits?: { maxBytes?: unknown; maxPixels?: unknown } | null;
 }
 
 /**
@@ -32,11 +39,20 @@ interface SignAnswer {
 export async function signPhotos(
   api: ApiClient,
   photoIds: string[],
-  opts: { signal: AbortSignal; timeoutMs: number; connectivity: Connectivity },
+  opts: {
+    signal: AbortSignal;
+    timeoutMs: number;
+    connectivity: Connectivity;
+    /**
+     * The media store answered these photos as already stored but without what a confirmation
+     * needs: the server looks them up in the store (answering `already_uploaded`) before signing.
+     */
+    confirmExisting?: boolean;
+  },
 ): Promise<SignOutcome> {
   const res = await api.post<SignAnswer>(
     '/api/cloudinaryUpload',
-    { photoIds },
+    { photoIds, ...(opts.confirmExisting ? { confirmExisting: true } : {}) },
     {
       signal: opts.signal,
       timeoutMs: opts.timeoutMs,
@@ -74,7 +90,15 @@ export async function signPhotos(
   }
   // An id the server left out has not been signed: like an unknown photo, it is tried again later.
   for (const photoId of asked) rejected.push({ photoId, code: 'unknown_photo' });
-  return { ok: true, uploads, rejected };
+  return { ok: true, uploads, rejected, limits: limitsOf(res.body.limits) };
+}
+
+/** The answer's limits; anything but two positive numbers means none are known. */
+function limitsOf(value: SignAnswer['limits']): MediaLimits | null {
+  const { maxBytes, maxPixels } = value ?? {};
+  return typeof maxBytes === 'number' && maxBytes > 0 && typeof maxPixels === 'number' && maxPixels > 0
+    ? { maxBytes, maxPixels }
+    : null;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

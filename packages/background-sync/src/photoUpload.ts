@@ -27,7 +27,18 @@ export type UploadOutcome =
   | { kind: 'refused'; reason: string; sentBytes: number }
   /** The local file could not be read: counts as an attempt; a missing file fails at once. */
   | { kind: 'unreadable'; reason: string; missing: boolean }
-  /** Network failure, stall, 5xx, 408/429: says nothing about the item, never an attempt. */
+  /** The store refused this item for good (over its size or pixel limit): FAILED at once. */
+  | { kind: 'refusedForGood'; reason: string; sentBytes: number }
+  /** Cloudinary's rate limit (420, or 429): stop uploading for this run; never an attempt. */
+  | { kind: 'rateLimited'; reason: string; sentBytes: number }
+  /** The signed params were refused as stale ("Stale request"): sign again; never an attempt. */
+  | { kind: 'stale'; reason: string; sentBytes: number }
+  /**
+   * A success answer without what a confirmation needs (an existing asset may be answered so):
+   * the server confirms it with the store instead; never an attempt.
+   */
+  | { kind: 'unconfirmed'; reason: string; sentBytes: number }
+  /** Network failure, stall, 5xx, 408: says nothing about the item, never an attempt. */
   | { kind: 'transient'; reason: string; sentBytes: number }
   /** The run's signal aborted (deadline, app became active). */
   | { kind: 'aborted'; reason: Error; sentBytes: number };
@@ -67,10 +78,12 @@ export async function uploadPhoto(opts: {
       armStallTimer(drainMs, `no answer ${drainMs} ms after the whole body was handed over`);
     });
     if (res.status >= 200 && res.status < 300) return storedOutcome(res.body, sentBytes);
-    const reason = `media store HTTP ${res.status}${errorDetail(res.body)}`;
-    if (res.status === 408 || res.status === 429 || res.status >= 500) {
-      return { kind: 'transient', reason, sentBytes };
-    }
+    const detail = errorDetail(res.body);
+    const reason = `media store HTTP ${res.status}${detail ? `: ${detail}` : ''}`;
+    if (res.status === 420 || res.status === 429) return { kind: 'rateLimited', reason, sentBytes };
+    if (res.status === 408 || res.status >= 500) return { kind: 'transient', reason, sentBytes };
+    if (STALE.test(detail)) return { kind: 'stale', reason, sentBytes };
+    if (res.status === 400 && OVER_LIMIT.test(detail)) return { kind: 'refusedForGood', reason, sentBytes };
     if (res.status >= 400) return { kind: 'refused', reason, sentBytes };
     return { kind: 'transient', reason: `media store answered ${res.status}`, sentBytes };
   } catch (e) {
@@ -91,6 +104,11 @@ export async function uploadPhoto(opts: {
   }
 }
 
+/** Cloudinary's words for signed params older than an hour. */
+const STALE = /^Stale request\b/i;
+/** Cloudinary's words for a file over the plan's size limit, and ours for the pixel limit. */
+const OVER_LIMIT = /^(File size too large|Image too large)\b/i;
+
 function storedOutcome(body: string, sentBytes: number): UploadOutcome {
   let answer: { public_id?: unknown; version?: unknown; signature?: unknown; existing?: unknown } | undefined;
   try {
@@ -104,8 +122,8 @@ function storedOutcome(body: string, sentBytes: number): UploadOutcome {
     typeof answer.signature !== 'string'
   ) {
     return {
-      kind: 'refused',
-      reason: `media store answered success without public_id/version/signature`,
+      kind: 'unconfirmed',
+      reason: 'media store answered success without public_id/version/signature',
       sentBytes,
     };
   }
@@ -120,7 +138,7 @@ function storedOutcome(body: string, sentBytes: number): UploadOutcome {
 function errorDetail(body: string): string {
   try {
     const message = (JSON.parse(body) as { error?: { message?: unknown } }).error?.message;
-    return typeof message === 'string' ? `: ${message}` : '';
+    return typeof message === 'string' ? message : '';
   } catch {
     return '';
   }

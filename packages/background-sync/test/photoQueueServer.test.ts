@@ -356,10 +356,10 @@ describe('photo queue pass', () => {
     expect(signed).toEqual([[stale!.photoId]]);
   });
 
-  it('tries a photo the server does not know later without an attempt; a forbidden one costs an attempt', async () => {
+  it('counts a photo the server does not know (row lost there) as an attempt; a forbidden one too', async () => {
     const { capture, pass, queue, t, ports } = await setup();
     const [unknown, foreign] = await capture(2, 3_000);
-    // Both rows leave ps_crud without reaching the server (as when the server rejected the PUT) …
+    // Both rows leave ps_crud without reaching the server (as when the server deleted the row) …
     for (let tx = await t.db.getNextCrudTransaction(); tx; tx = await t.db.getNextCrudTransaction()) {
       await tx.complete();
     }
@@ -373,8 +373,8 @@ describe('photo queue pass', () => {
     const later = (await queue.get(unknown!.photoId))!;
     expect(later).toMatchObject({
       state: 'QUEUED_UPLOAD',
-      attempts: 0,
-      last_error: 'the server does not know this photo yet',
+      attempts: 1,
+      last_error: 'the server does not know this photo: its row was rejected or deleted',
     });
     expect(later.next_attempt_at).toBeGreaterThan(ports.clock.now());
     expect(await queue.get(foreign!.photoId)).toMatchObject({
@@ -385,6 +385,188 @@ describe('photo queue pass', () => {
     expect(store().stats().received).toEqual({});
   });
 });
+
+describe('photos the media store will take', () => {
+  it('never sends a photo over the limits the server names: FAILED at once with the reason, zero bytes sent', async () => {
+    const { capture, queue, engine, ports } = await setup();
+    const [fits] = await capture(1, 5_000);
+    const [tooBig] = await capture(1, 10_485_761);
+    const shot = capturePhoto(ports.captureDir, 4_000);
+    await queue.enqueue({
+      photoId: shot.photoId,
+      sourcePath: shot.path,
+      mediaType: 'image/jpeg',
+      kind: 'after',
+      width: 6000,
+      height: 5000,
+    });
+
+    const report = await engine.runBackgroundSync({ budgetMs: 60_000, trigger: 'manual' });
+
+    expect(report.outcome).toBe('completed');
+    expect(phase(report, 'photos').counts).toMatchObject({ due: 3, uploaded: 1, failed: 2, left: 0 });
+    expect(await queue.get(tooBig!.photoId)).toMatchObject({
+      state: 'FAILED',
+      attempts: 0,
+      last_error: 'the photo is 10485761 bytes; the media store takes at most 10485760',
+    });
+    expect(await queue.get(shot.photoId)).toMatchObject({
+      state: 'FAILED',
+      last_error: 'the photo is 6000x5000 (30000000 pixels); the media store takes at most 25000000',
+    });
+    expect(Object.keys(store().stats().received)).toEqual([`vhd/${ORG}/photos/${fits!.photoId}`]);
+    const failed = (await engine.getSyncOverview()).photos.failed.map((f) => f.lastError);
+    expect(failed).toContain('the photo is 10485761 bytes; the media store takes at most 10485760');
+  });
+
+  it("stops the pass on Cloudinary's rate limit (420) without charging an attempt", async () => {
+    const { capture, pass, queue, uploadCrud } = await setup({ settings: { uploadConcurrency: 1 } });
+    const shots = await capture(3, 3_000);
+    await uploadCrud();
+    store().setFaults({ failNext: { count: 1, status: 420, message: 'Rate Limit Exceeded' } });
+
+    const report = await pass();
+
+    expect(report).toMatchObject({ status: 'stopped', stopCause: 'server_unavailable' });
+    expect(report.counts).toMatchObject({ uploaded: 0, failed: 0, left: 3 });
+    for (const shot of shots) {
+      expect(await queue.get(shot.photoId)).toMatchObject({ state: 'QUEUED_UPLOAD', attempts: 0 });
+    }
+    expect(Object.values(store().stats().received)).toEqual([1]);
+    expect((await pass()).counts).toMatchObject({ uploaded: 3 });
+  });
+
+  it('signs again after a "Stale request" answer, without an attempt', async () => {
+    const { capture, pass, queue, uploadCrud, signed } = await setup();
+    const [shot] = await capture(1, 3_000);
+    await uploadCrud();
+    store().setFaults({
+      failNext: {
+        count: 1,
+        status: 400,
+        message: 'Stale request - reported time is 2026-12-06 05:00:00 +0000 which is more than 1 hour ago',
+      },
+    });
+
+    const report = await pass();
+
+    expect(report.counts).toMatchObject({ uploaded: 1, failed: 0, deferred: 0 });
+    expect(await queue.get(shot!.photoId)).toMatchObject({ state: 'SYNCED', attempts: 0 });
+    expect(signed).toEqual([[shot!.photoId], [shot!.photoId]]);
+  });
+
+  it('confirms through the server an "existing" answer that lacks the signature, without an attempt', async () => {
+    const { capture, pass, queue, uploadCrud, requests } = await setup();
+    const [shot] = await capture(1, 3_000);
+    await uploadCrud();
+    // The store already holds the photo (a dead run's upload) and the server never heard of it
+    // (its notification lost: the row's fields are cleared again below).
+    const publicId = `vhd/${ORG}/photos/${shot!.photoId}`;
+    const signing = await fetch(`${server.url}/api/cloudinaryUpload`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${await server.mintToken({ userId: USER, orgId: ORG })}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ photoIds: [shot!.photoId] }),
+    });
+    const { uploads } = (await signing.json()) as {
+      uploads: { url: string; fields: Record<string, string> }[];
+    };
+    const form = new FormData();
+    for (const [k, v] of Object.entries(uploads[0]!.fields)) form.append(k, v);
+    form.append('file', new Blob([new Uint8Array(shot!.data)]), 'a.jpg');
+    expect((await fetch(uploads[0]!.url, { method: 'POST', body: form })).status).toBe(200);
+    await store().notificationsIdle();
+    await server.db.query(
+      `UPDATE photos SET cloudinary_public_id = NULL, cloudinary_version = NULL, cloudinary_url = NULL,
+         bytes = NULL, width = NULL, height = NULL WHERE id = $1`,
+      [shot!.photoId],
+    );
+    store().setFaults({ partialExistingAnswers: true });
+
+    const report = await pass();
+
+    expect(report.counts).toMatchObject({ alreadyUploaded: 1, failed: 0, deferred: 0 });
+    expect(await queue.get(shot!.photoId)).toMatchObject({ state: 'SYNCED', attempts: 0 });
+    expect(requests.filter((r) => r === '/api/cloudinaryUpload')).toHaveLength(2);
+    expect((await serverPhotos()).get(shot!.photoId)?.cloudinary_url).toContain(publicId);
+    expect(store().stats().stored[publicId]).toBe(1);
+  });
+});
+
+describe('photos whose row is rejected or deleted', () => {
+  it('a photo whose row the server rejected ends FAILED with the rejection, not queued for ever', async () => {
+    const { t, queue, engine, ports } = await setup();
+    const shot = capturePhoto(ports.captureDir, 3_000);
+    // Another organization's id in the row: the server refuses it (forbidden).
+    await queue.enqueue({
+      photoId: shot.photoId,
+      sourcePath: shot.path,
+      mediaType: 'image/jpeg',
+      kind: 'before',
+      orgId: 'org_someone_else',
+    });
+
+    const report = await engine.runBackgroundSync({ budgetMs: 60_000, trigger: 'manual' });
+
+    expect(report.counts).toMatchObject({ 'crud.rejected': 1 });
+    expect(phase(report, 'photos').counts).toMatchObject({ failed: 1, deferred: 0 });
+    const item = (await queue.get(shot.photoId))!;
+    expect(item.state).toBe('FAILED');
+    expect(item.last_error).toMatch(/^the server rejected this photo's row: forbidden/);
+    expect(await t.db.getAll('SELECT id FROM ps_crud')).toEqual([]);
+    expect(store().stats().received).toEqual({});
+  });
+
+  it('a photo the server lost ends FAILED after maxItemAttempts passes', async () => {
+    const clock = offsetClock();
+    const { capture, pass, queue, uploadCrud } = await setup({ clock, settings: { maxItemAttempts: 3 } });
+    const [shot] = await capture(1, 3_000);
+    await uploadCrud();
+    await server.db.query('DELETE FROM photos WHERE id = $1', [shot!.photoId]);
+    for (let i = 0; i < 3; i++) {
+      await pass();
+      clock.advance(DEFAULT_SETTINGS.retryCapMs);
+    }
+    expect(await queue.get(shot!.photoId)).toMatchObject({
+      state: 'FAILED',
+      attempts: 3,
+      last_error: 'the server does not know this photo: its row was rejected or deleted',
+    });
+  });
+
+  it('a photo whose local row was deleted is not uploaded: taken off the queue, its file removed', async () => {
+    const { capture, pass, queue, t, uploadCrud, ports } = await setup({
+      settings: { uploadConcurrency: 1 },
+    });
+    const [first, second, third] = await capture(3, 3_000);
+    await uploadCrud();
+    // Deleted before the pass (its DELETE still pending) …
+    await t.db.execute('DELETE FROM photos WHERE id = ?', [third!.photoId]);
+    // … and while the first upload is in flight, after the pass signed the second.
+    store().setFaults({ responseDelayMs: 400 });
+    const passing = pass();
+    await waitFor(async () => (await queue.get(first!.photoId))?.state === 'UPLOADING');
+    await t.db.execute('DELETE FROM photos WHERE id = ?', [second!.photoId]);
+    const report = await passing;
+
+    expect(report.counts).toMatchObject({ due: 3, uploaded: 1, discarded: 2, left: 0 });
+    expect(Object.keys(store().stats().received)).toEqual([`vhd/${ORG}/photos/${first!.photoId}`]);
+    for (const gone of [second!, third!]) {
+      expect(await queue.get(gone.photoId)).toBeNull();
+      expect((await ports.files.info(`${ports.documentsDir}/photos/${gone.photoId}.jpg`)).exists).toBe(false);
+    }
+  });
+});
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not reached');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** A TCP proxy that resets every `every`-th connection after forwarding `afterBytes` of its request. */
 async function startResettingProxy(target: URL, opts: { every: number; afterBytes: number }) {

@@ -66,19 +66,45 @@ describe('uploadPhoto', () => {
     });
   });
 
-  it('counts a 4xx (and a success without a confirmation) against the item, never a 5xx, 408 or 429', async () => {
+  it('counts a 4xx against the item, never a 5xx or 408', async () => {
     const { path } = capturePhoto(dir, 1_000);
     answer = json(400, { error: { message: 'Invalid image file' } });
     expect(await upload(path)).toMatchObject({
       kind: 'refused',
       reason: 'media store HTTP 400: Invalid image file',
     });
-    answer = json(200, { public_id: 'x' });
-    expect(await upload(path)).toMatchObject({ kind: 'refused' });
-    for (const status of [500, 503, 408, 429]) {
+    for (const status of [500, 503, 408]) {
       answer = json(status, {});
       expect(await upload(path)).toMatchObject({ kind: 'transient', reason: `media store HTTP ${status}` });
     }
+  });
+
+  it("reads Cloudinary's answers by what they mean: rate limit, stale request, over the limit, an unconfirmed success", async () => {
+    const { path } = capturePhoto(dir, 1_000);
+    for (const status of [420, 429]) {
+      answer = json(status, { error: { message: 'Rate Limit Exceeded' } });
+      expect(await upload(path)).toMatchObject({ kind: 'rateLimited' });
+    }
+    for (const status of [400, 401]) {
+      answer = json(status, {
+        error: {
+          message: 'Stale request - reported time is 2026-12-06 07:00:00 +0000 which is more than 1 hour ago',
+        },
+      });
+      expect(await upload(path)).toMatchObject({ kind: 'stale' });
+    }
+    answer = json(400, { error: { message: 'File size too large. Got 12419652. Maximum is 10485760.' } });
+    expect(await upload(path)).toMatchObject({
+      kind: 'refusedForGood',
+      reason: 'media store HTTP 400: File size too large. Got 12419652. Maximum is 10485760.',
+    });
+    answer = json(400, {
+      error: { message: 'Image too large: 6000x5000 is 30000000 pixels. Maximum is 25000000.' },
+    });
+    expect(await upload(path)).toMatchObject({ kind: 'refusedForGood' });
+    // An existing asset's answer without its signature: for the server to confirm, not the photo's fault.
+    answer = json(200, { public_id: 'vhd/o/photos/p', version: 3, existing: true });
+    expect(await upload(path)).toMatchObject({ kind: 'unconfirmed' });
   });
 
   it('abandons an upload whose answer never comes as transient (not an attempt)', async () => {
