@@ -3,6 +3,10 @@
 import type { BackgroundSystem } from '../services/background/BackgroundSystem';
 
 jest.mock('expo-image-picker', () => ({ getPendingResultAsync: jest.fn(async () => null) }));
+// The fitting's platform side (expo-image-manipulator): the test photos fit as they are.
+jest.mock('../services/photos/expoPhotoOps', () => ({
+  expoPhotoOps: { bytesOf: async () => 3_000_000, render: jest.fn() },
+}));
 jest.mock('expo-secure-store', () => {
   const items = new Map<string, string>();
   return {
@@ -27,6 +31,7 @@ function fakeSystem() {
       userId: 'user_1',
       db: { get: async () => ({ id: PHOTO_ID }) },
       queue: {
+        mediaLimits: async () => null,
         enqueue: jest.fn(async (input: { photoId: string }) => {
           if (queued.some((q) => (q as { photoId: string }).photoId === input.photoId)) {
             throw new Error(`photo ${input.photoId} is already queued`);

@@ -29,7 +29,13 @@ import {
   selectDue,
   signedParamsOf,
 } from './photoQueueStore';
-import { type PhotoSettings, readPhotoSettings, writePhotoSettings } from './photoSettings';
+import {
+  type PhotoSettings,
+  readMediaLimits,
+  readPhotoSettings,
+  writeMediaLimits,
+  writePhotoSettings,
+} from './photoSettings';
 import { type MediaLimits, type SignOutcome, signPhotos } from './photoSigner';
 import { uploadPhoto } from './photoUpload';
 import type { Ports } from './ports';
@@ -268,6 +274,11 @@ export class PhotoAttachmentQueue {
     });
   }
 
+  /** The media store's limits as the server last named them; null before the first signing. */
+  mediaLimits(): Promise<MediaLimits | null> {
+    return readMediaLimits(this.db);
+  }
+
   getSettings(): Promise<PhotoSettings> {
     return readPhotoSettings(this.db);
   }
@@ -414,7 +425,10 @@ class QueuePass {
       this.setStop(outcome.stop);
       return;
     }
-    this.limits = outcome.limits ?? this.limits;
+    if (outcome.limits && !sameLimits(outcome.limits, this.limits)) {
+      this.limits = outcome.limits;
+      await writeMediaLimits(db, outcome.limits);
+    }
     for (const w of batch) w.confirmExisting = false;
     const byId = new Map(batch.map((w) => [w.item.id, w]));
     const signedAt = ports.clock.now();
@@ -642,4 +656,8 @@ class QueuePass {
 
 function rejectedRowReason(rejection: { code: string; message: string | null }): string {
   return `the server rejected this photo's row: ${rejection.code}${rejection.message ? ` (${rejection.message})` : ''}`;
+}
+
+function sameLimits(a: MediaLimits, b: MediaLimits | null): boolean {
+  return b !== null && a.maxBytes === b.maxBytes && a.maxPixels === b.maxPixels;
 }

@@ -1,6 +1,7 @@
 // The user's photo settings, kept in the local-only `sync_settings` key/value table.
 import type { SqlExecutor, SyncDatabase } from './database';
-import { writeSyncSetting } from './syncSettingsStore';
+import type { MediaLimits } from './photoSigner';
+import { readSyncSetting, writeSyncSetting } from './syncSettingsStore';
 
 export interface PhotoSettings {
   /** Upload photos only on an unmetered connection (Wi-Fi). */
@@ -43,4 +44,17 @@ export async function writePhotoSettings(
       await writeSyncSetting(tx, KEYS.deleteOriginalsAfterDays, days === null ? '' : String(days));
   });
   return readPhotoSettings(db);
+}
+
+const MEDIA_LIMITS_KEY = 'media.limits';
+
+/** The media store's limits as the server last named them (the app fits new photos within them). */
+export async function readMediaLimits(db: SqlExecutor): Promise<MediaLimits | null> {
+  const value = await readSyncSetting(db, MEDIA_LIMITS_KEY);
+  return value ? (JSON.parse(value) as MediaLimits) : null;
+}
+
+export async function writeMediaLimits(db: SyncDatabase, limits: MediaLimits): Promise<void> {
+  const value = JSON.stringify({ maxBytes: limits.maxBytes, maxPixels: limits.maxPixels });
+  await db.writeTransaction((tx) => writeSyncSetting(tx, MEDIA_LIMITS_KEY, value));
 }

@@ -417,6 +417,8 @@ describe('photos the media store will take', () => {
     expect(Object.keys(store().stats().received)).toEqual([`vhd/${ORG}/photos/${fits!.photoId}`]);
     const failed = (await engine.getSyncOverview()).photos.failed.map((f) => f.lastError);
     expect(failed).toContain('the photo is 10485761 bytes; the media store takes at most 10485760');
+    // Kept for the app, which fits new photos within them at capture.
+    expect(await queue.mediaLimits()).toEqual({ maxBytes: 10_485_760, maxPixels: 25_000_000 });
   });
 
   it("stops the pass on Cloudinary's rate limit (420) without charging an attempt", async () => {

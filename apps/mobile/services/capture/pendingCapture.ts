@@ -7,6 +7,8 @@ import * as ImagePicker from 'expo-image-picker';
 import * as SecureStore from 'expo-secure-store';
 import type { BackgroundSystem } from '../background/BackgroundSystem';
 import { newId } from '../database/records';
+import { expoPhotoOps } from '../photos/expoPhotoOps';
+import { FREE_PLAN_LIMITS, fitPhoto } from '../photos/fitPhoto';
 
 export type CaptureKind = 'before' | 'after';
 
@@ -38,14 +40,18 @@ async function enqueuePicked(
   const asset = result && 'assets' in result && !result.canceled ? result.assets?.[0] : undefined;
   if (!asset) return false;
   try {
+    // Within the media store's limits (the server's last word, else the Free plan's), never more.
+    const limits = (await system.queue.mediaLimits()) ?? FREE_PLAN_LIMITS;
+    const photo = await fitPhoto(asset, limits, expoPhotoOps);
     await system.queue.enqueue({
       photoId: intent.photoId,
-      sourcePath: asset.uri,
-      mediaType: asset.mimeType ?? 'image/jpeg',
+      sourcePath: photo.uri,
+      // A fitted photo is re-encoded as JPEG.
+      mediaType: photo === asset ? (asset.mimeType ?? 'image/jpeg') : 'image/jpeg',
       scheduleId: intent.scheduleId,
       kind: intent.kind,
-      width: asset.width,
-      height: asset.height,
+      width: photo.width,
+      height: photo.height,
     });
   } catch (e) {
     // Queued by the other path already (the capture finished, its intent not yet forgotten).
