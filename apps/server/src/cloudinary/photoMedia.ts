@@ -67,6 +67,8 @@ export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyP
   app.addHook('preClose', () => assetDeletions.idle());
   // Deletions a previous process queued but did not finish.
   app.addHook('onReady', async () => assetDeletions.kick());
+  // The account's limits are read in the background, so the first signing need not wait for them.
+  app.addHook('onReady', async () => void media.limits());
 
   await app.register(cloudinaryWebhookRoutes, { media, db });
   if (devMediaStore) {
