@@ -61,7 +61,7 @@ export function notificationSignature(
   return cloudinary.utils.webhook_signature(body, timestamp, {
     api_secret: apiSecret,
     signature_algorithm: algorithm,
-  } as never);
+  });
 }
 
 export type NotificationCheck = 'valid' | 'bad_signature' | 'stale';
