@@ -9,18 +9,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimBackend } from '../src/backend/simBackend';
 import type { BrokenEngine } from '../src/device/protocol';
 import { runTrial, type TrialResult } from '../src/trials/runTrial';
-import { planTrial, TRIAL_MEDIA_MAX_BYTES, type TrialPlan } from '../src/trials/trialPlan';
+import { planTrial, type TrialPlan } from '../src/trials/trialPlan';
 
 let backend: SimBackend;
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vhd-trials-test-'));
-  backend = await SimBackend.start({
-    database: 'memory',
-    dataDir: join(dir, 'server'),
-    mediaMaxBytes: TRIAL_MEDIA_MAX_BYTES,
-  });
+  backend = await SimBackend.start({ database: 'memory', dataDir: join(dir, 'server') });
 });
 
 afterAll(async () => {
