@@ -3,12 +3,12 @@
 // meanwhile (PGlite serves one statement at a time, so a long fallback would stall it).
 //   npm run server-bad-op -w @vhd/bench
 import { startTestServer, type TestBackend, type TestServer } from '@vhd/server/testing';
+import { backendsToBench, progress } from './backends';
 import { OpLog } from './workload';
 
 const OPS = 2_000;
 const ROUNDS = 3;
 
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 interface Measurement {
@@ -89,15 +89,8 @@ async function benchBackend(backend: TestBackend) {
 }
 
 async function main() {
-  const backends: TestBackend[] = ['pglite'];
-  if (process.env.DATABASE_URL) {
-    process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL;
-    backends.push('postgres');
-  } else {
-    progress('DATABASE_URL is not set: PGlite only');
-  }
   const rows = [];
-  for (const backend of backends) rows.push(await benchBackend(backend));
+  for (const backend of backendsToBench()) rows.push(await benchBackend(backend));
   const fmt = (n: number) => Math.round(n).toLocaleString('en');
   console.log(`\nCRUD upload of ${fmt(OPS)} ops with one refused op, median of ${ROUNDS}\n`);
   console.log(

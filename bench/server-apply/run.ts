@@ -4,6 +4,7 @@
 // (in a throwaway database of that cluster). Prints a Markdown table with the ratio.
 //   npm run server-apply -w @vhd/bench
 import { startTestServer, type TestBackend, type TestServer } from '@vhd/server/testing';
+import { backendsToBench, progress } from './backends';
 import { startBaselineServer } from './perOpBaseline';
 import { type Op, OpLog, workload } from './workload';
 
@@ -17,8 +18,6 @@ interface Measurement {
   opsPerSecond: number;
   statements: number;
 }
-
-const progress = (line: string) => process.stderr.write(`${line}\n`);
 
 async function post(url: string, headers: Record<string, string>, body: unknown): Promise<number[]> {
   const response = await fetch(url, {
@@ -133,15 +132,8 @@ async function benchBackend(backend: TestBackend) {
 }
 
 async function main() {
-  const backends: TestBackend[] = ['pglite'];
-  if (process.env.DATABASE_URL) {
-    process.env.TEST_DATABASE_URL ??= process.env.DATABASE_URL;
-    backends.push('postgres');
-  } else {
-    progress('DATABASE_URL is not set: PGlite only');
-  }
   const rows = [];
-  for (const backend of backends) rows.push(await benchBackend(backend));
+  for (const backend of backendsToBench()) rows.push(await benchBackend(backend));
   const fmt = (n: number) => Math.round(n).toLocaleString('en');
   console.log(
     `\nCRUD upload apply, ${OPS.toLocaleString('en')} ops in ${REQUEST_OPS.toLocaleString('en')}-op requests, median of ${ROUNDS}\n`,

@@ -21,7 +21,8 @@ export interface RunSummary {
   report: RunReport | null;
 }
 
-interface RunRow {
+/** A `sync_runs` row as SQLite returns it. */
+export interface RunRow {
   id: string;
   trigger: string;
   budget_ms: number;

@@ -3,6 +3,7 @@
 // compact (a few numbers a run, at most MAX_RUNS_PER_REPORT runs a request).
 import type { BackgroundCapability, DevicePort } from './backgroundCapability';
 import type { SqlExecutor } from './database';
+import type { RunRow } from './runLog';
 
 export const MAX_RUNS_PER_REPORT = 50;
 const MAX_REASON_CHARS = 200;
@@ -43,18 +44,6 @@ export interface SyncHealthReport {
 export interface ReportedThrough {
   startedAt: number;
   id: string;
-}
-
-interface RunRow {
-  id: string;
-  trigger: string;
-  budget_ms: number;
-  started_at: number;
-  finished_at: number | null;
-  state: string;
-  outcome: string | null;
-  error: string | null;
-  report: string | null;
 }
 
 /**
