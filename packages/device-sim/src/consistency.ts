@@ -4,6 +4,7 @@
 // applies each op once; the media store stores each public id once). Runs must keep to their budgets.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sameInstant } from '@vhd/background-sync';
 import { REPLICATED_COLUMNS, type ReplicatedRow, readOrgRows } from './backend/replicator';
@@ -17,6 +18,8 @@ export interface DeviceState {
   orgId: string;
   snapshot: DeviceSnapshot;
   runs: RunRecord[];
+  /** Bytes of the largest media upload request the device sent (its gateway's count), when known. */
+  largestMediaRequest?: number;
 }
 
 export interface ConsistencyOptions {
@@ -230,7 +233,8 @@ function lastIntents(writes: RowWrite[]): Map<string, RowIntent> {
 
 /**
  * Each photo taken is SYNCED — stored in the media store with the device's exact bytes, its row
- * confirmed on the server — or FAILED with a reason.
+ * confirmed on the server — or FAILED with a reason; one over the media store's size limit is
+ * FAILED and its bytes were never sent (no media request as large left the device).
  */
 async function photosStored(
   backend: SimBackend,
@@ -254,6 +258,13 @@ async function photosStored(
         // An unconfirmed capture may never have been saved (the app died first).
         if (taken.confirmed) c.problems.push(`${d.name}: photo ${taken.photoId} is gone from the queue`);
         continue;
+      }
+      const size = item.localPath ? await fileSize(join(d.snapshot.documentsDir, item.localPath)) : 0;
+      const sent = d.largestMediaRequest ?? 0;
+      if (size > backend.mediaMaxBytes && (item.state !== 'FAILED' || sent > backend.mediaMaxBytes)) {
+        c.problems.push(
+          `${d.name}: photo ${taken.photoId} (${size} bytes, over the store's ${backend.mediaMaxBytes}) is ${item.state}; the largest media request sent was ${sent} bytes`,
+        );
       }
       if (item.state === 'FAILED') {
         if (!item.lastError) c.problems.push(`${d.name}: photo ${taken.photoId} FAILED without a reason`);
@@ -383,6 +394,13 @@ function ranges(ns: number[]): string {
     i = j + 1;
   }
   return out.join(', ');
+}
+
+function fileSize(path: string): Promise<number> {
+  return stat(path).then(
+    (s) => s.size,
+    () => 0,
+  );
 }
 
 function sha256(path: string): Promise<string> {

@@ -9,14 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimBackend } from '../src/backend/simBackend';
 import type { BrokenEngine } from '../src/device/protocol';
 import { runTrial, type TrialResult } from '../src/trials/runTrial';
-import { planTrial, type TrialPlan } from '../src/trials/trialPlan';
+import { planTrial, TRIAL_MEDIA_MAX_BYTES, type TrialPlan } from '../src/trials/trialPlan';
 
 let backend: SimBackend;
 let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'vhd-trials-test-'));
-  backend = await SimBackend.start({ database: 'memory', dataDir: join(dir, 'server') });
+  backend = await SimBackend.start({
+    database: 'memory',
+    dataDir: join(dir, 'server'),
+    mediaMaxBytes: TRIAL_MEDIA_MAX_BYTES,
+  });
 });
 
 afterAll(async () => {
@@ -63,15 +67,29 @@ const killMidPhoto = seedsWhere(2, (p) => {
     s.kill.nth <= uploadable
   );
 });
+/** An over-limit photo and a photo of a rejected schedule, taken online in a first session without faults or kills. */
+const extraPhotos = seedsWhere(1, (p) => {
+  const s = p.sessions[0]!;
+  return (
+    p.overLimitPhoto &&
+    p.photoOnRejectedRow &&
+    !p.startOffline &&
+    s.faults.length === 0 &&
+    s.kill.kind === 'none'
+  );
+});
 
 describe('trials', () => {
   it('pass on the real engine with fixed seeds, including those that catch the broken engines', async () => {
-    const results = await trials([100, ...crudFailsEarly, ...killMidPhoto]);
+    const results = await trials([100, ...crudFailsEarly, ...killMidPhoto, ...extraPhotos]);
     for (const r of results) expect(r.failure, `seed ${r.seed}`).toBeUndefined();
     // The trials did exercise something: runs ran, and the mid-upload kills happened.
     expect(results.flatMap((r) => r.runs).length).toBeGreaterThan(results.length * 2);
     expect(results.filter((r) => killMidPhoto.includes(r.seed)).every((r) => r.kills > 0)).toBe(true);
-  }, 180_000);
+    // The over-limit photo and the photo of the rejected schedule were taken and ended FAILED.
+    const extra = results.find((r) => extraPhotos.includes(r.seed))!;
+    expect(extra.report?.checks.find((c) => c.name === 'photos stored')?.checked).toBeGreaterThanOrEqual(2);
+  }, 240_000);
 
   it('catch an engine that completes CRUD before the server answered', async () => {
     const results = await trials(crudFailsEarly, 'crud-complete-before-answer');

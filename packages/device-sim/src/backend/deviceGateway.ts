@@ -57,6 +57,8 @@ export class DeviceGateway {
   /** Requests seen per route, and faults acted out per kind. */
   readonly requests: Record<string, number> = {};
   readonly faults: Record<string, number> = {};
+  /** Bytes of the largest request body seen per route (the device sent them, whatever came of it). */
+  readonly largestRequest: Partial<Record<GatewayRoute, number>> = {};
 
   private constructor(
     private readonly http: ReturnType<typeof createServer>,
@@ -113,6 +115,11 @@ export class DeviceGateway {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = routeOf(req.method ?? 'GET', path);
     this.requests[route] = (this.requests[route] ?? 0) + 1;
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      this.largestRequest[route] = Math.max(this.largestRequest[route] ?? 0, bytes);
+    });
     const fault = this.takeFault(route);
     if (fault?.kind === 'reset') {
       req.socket.resetAndDestroy();

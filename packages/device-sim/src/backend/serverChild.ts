@@ -31,6 +31,11 @@ async function handle(request: ServerRequest): Promise<unknown> {
     case 'notificationsIdle':
       await app.devMediaStore?.notificationsIdle();
       return null;
+    case 'mediaMaxBytes': {
+      const media = app.devMediaStore;
+      if (!media) throw new Error('the simulation needs the dev media store (no CLOUDINARY_URL)');
+      return (await media.limits()).maxBytes;
+    }
     case 'arm':
       armFaultPoint(request.point, request.nth, request.action);
       return null;

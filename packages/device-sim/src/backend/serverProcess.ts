@@ -33,6 +33,8 @@ export interface ServerProcessOptions {
   /** Postgres; PGlite under dataDir when absent. */
   databaseUrl?: string;
   logLevel?: string;
+  /** The dev media store's file size limit (MEDIA_MAX_BYTES; default the server's). */
+  mediaMaxBytes?: number;
   /** A supervisor's pause before starting the server again after it died (default 200 ms). */
   restartDelayMs?: number;
 }
@@ -86,6 +88,11 @@ export class ServerProcess {
   /** The server acts `action` the nth time it reaches `point` (until it restarts or is disarmed). */
   async arm(point: FaultPointName, nth: number, action: FaultAction = 'kill'): Promise<void> {
     await this.call({ type: 'arm', point, nth, action });
+  }
+
+  /** The dev media store's file size limit, as the server reads its configuration. */
+  async mediaMaxBytes(): Promise<number> {
+    return (await this.call({ type: 'mediaMaxBytes' })) as number;
   }
 
   async disarm(): Promise<void> {
@@ -174,6 +181,7 @@ export class ServerProcess {
         POWERSYNC_URL: o.powersyncUrl,
         LOG_LEVEL: o.logLevel ?? 'warn',
         DATABASE_URL: o.databaseUrl ?? '',
+        ...(o.mediaMaxBytes ? { MEDIA_MAX_BYTES: String(o.mediaMaxBytes) } : {}),
         [FAULT_POINTS_ENV]: this.tracePath,
       },
       stdio: ['ignore', log, log, 'ipc'],

@@ -5,6 +5,8 @@ export type ServerRequest =
   | { type: 'query'; sql: string; params?: readonly unknown[] }
   /** Resolves once every webhook the dev media store sent so far was delivered or given up on. */
   | { type: 'notificationsIdle' }
+  /** The dev media store's file size limit. */
+  | { type: 'mediaMaxBytes' }
   | { type: 'arm'; point: FaultPointName; nth: number; action: FaultAction }
   | { type: 'disarm' }
   /** Closes the server gracefully and exits. */

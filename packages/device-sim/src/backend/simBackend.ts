@@ -44,6 +44,8 @@ export interface SimBackendOptions {
    * the same data: PGlite under DATA_DIR, or the Postgres database `databaseUrl`.
    */
   serverProcess?: { databaseUrl?: string };
+  /** The dev media store's file size limit (default the server's: Cloudinary's Free plan, 10 MiB). */
+  mediaMaxBytes?: number;
 }
 
 /** The server as the simulation sees it. */
@@ -52,6 +54,8 @@ interface SimServer {
   publicUrl: string;
   /** Times the dev media store wrote each public id's bytes, over every incarnation of the server. */
   storedCounts(): Promise<Record<string, number>>;
+  /** The dev media store's file size limit. */
+  mediaMaxBytes(): Promise<number>;
   notificationsIdle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -72,6 +76,8 @@ export class SimBackend {
     readonly dataDir: string,
     private readonly ownDataDir: boolean,
     replicateEveryMs: number,
+    /** The dev media store's file size limit. */
+    readonly mediaMaxBytes: number,
   ) {
     this.files = new AssetFiles(join(dataDir, 'media'));
     this.ticker = setInterval(() => {
@@ -102,6 +108,7 @@ export class SimBackend {
           powersyncUrl: double.url,
           ...(options.serverProcess.databaseUrl ? { databaseUrl: options.serverProcess.databaseUrl } : {}),
           ...(options.logLevel ? { logLevel: options.logLevel } : {}),
+          ...(options.mediaMaxBytes ? { mediaMaxBytes: options.mediaMaxBytes } : {}),
         });
         server = childServer(child);
       } else {
@@ -116,6 +123,7 @@ export class SimBackend {
         dataDir,
         ownDataDir,
         options.replicateEveryMs ?? 1_000,
+        await server.mediaMaxBytes(),
       );
     } catch (e) {
       await server?.close();
@@ -206,6 +214,7 @@ async function inProcessServer(
     POWERSYNC_URL: powersyncUrl,
     LOG_LEVEL: options.logLevel ?? 'silent',
     NODE_ENV: 'development',
+    ...(options.mediaMaxBytes ? { MEDIA_MAX_BYTES: String(options.mediaMaxBytes) } : {}),
   });
   const db = options.database === 'memory' ? await memoryDb() : undefined;
   const app = await buildApp({ config, ...(db ? { db } : {}), ...(options.now ? { now: options.now } : {}) });
@@ -222,6 +231,7 @@ async function inProcessServer(
     db: app.db,
     publicUrl: config.publicUrl,
     storedCounts: async () => media.stats().stored,
+    mediaMaxBytes: async () => (await media.limits()).maxBytes,
     notificationsIdle: () => media.notificationsIdle(),
     close: () => app.close(),
   };
@@ -232,6 +242,7 @@ function childServer(child: ServerProcess): SimServer {
     db: { query: (sql, params) => child.query(sql, params) },
     publicUrl: child.url,
     storedCounts: async () => (await child.trace())['media.stored'] ?? {},
+    mediaMaxBytes: () => child.mediaMaxBytes(),
     notificationsIdle: () => child.notificationsIdle(),
     close: () => child.close(),
   };

@@ -18,6 +18,7 @@ import { SeededRandom } from '../seededRandom';
 import { SimClock } from '../simClock';
 import { ProcessGone, type RunRecord, SimulatedDevice } from '../simulatedDevice';
 import {
+  OVER_LIMIT_PHOTO_BYTES,
   planTrial,
   type ServerFault,
   type TrialFault,
@@ -40,6 +41,8 @@ export const TRIAL_SETTINGS: Partial<SyncSettings> = {
 const TRIAL_CONNECT = { retryDelayMs: 100, crudUploadThrottleMs: 10 };
 const RECOVERY_BUDGET_MS = 10_000;
 const MAX_RECOVERY_RUNS = 8;
+const OVER_LIMIT_FILE = 'IMG_big.jpg';
+const REJECTED_ROW_FILE = 'IMG_rejected.jpg';
 
 export interface TrialContext {
   backend: SimBackend;
@@ -130,9 +133,15 @@ export async function runTrial(ctx: TrialContext, seed: number): Promise<TrialRe
   try {
     await office.setUp(`Trial ${seed}`);
     const technician = new Technician(device, r, orgId, intents);
-    await device.prepareCameraRoll(
-      plan.photos.map((bytes, i) => ({ file: `IMG_${i}.jpg`, seed: seed * 10 + i, targetBytes: bytes })),
-    );
+    await device.prepareCameraRoll([
+      ...plan.photos.map((bytes, i) => ({ file: `IMG_${i}.jpg`, seed: seed * 10 + i, targetBytes: bytes })),
+      ...(plan.overLimitPhoto
+        ? [{ file: OVER_LIMIT_FILE, seed: seed * 10 + 7, targetBytes: OVER_LIMIT_PHOTO_BYTES }]
+        : []),
+      ...(plan.photoOnRejectedRow
+        ? [{ file: REJECTED_ROW_FILE, seed: seed * 10 + 8, targetBytes: 80_000 }]
+        : []),
+    ]);
     trace('camera roll ready');
     for (const [i, session] of plan.sessions.entries()) {
       await runSession(device, ctx, session, async () => {
@@ -162,7 +171,15 @@ export async function runTrial(ctx: TrialContext, seed: number): Promise<TrialRe
     const snapshot = await device.snapshot();
     result.report = await checkConsistency({
       backend: ctx.backend,
-      devices: [{ name: device.name, orgId, snapshot, runs: device.runs }],
+      devices: [
+        {
+          name: device.name,
+          orgId,
+          snapshot,
+          runs: device.runs,
+          largestMediaRequest: device.gateway.largestRequest.media ?? 0,
+        },
+      ],
       intents,
     });
     trace('checked');
@@ -293,6 +310,8 @@ class Technician {
   private readonly schedules: string[] = [];
   private readonly invoices: string[] = [];
   private readonly withPhotos = new Set<string>();
+  /** A schedule the server refuses (a bad status): a photo of it is refused too. */
+  private rejectedSchedule: string | undefined;
 
   constructor(
     private readonly device: SimulatedDevice,
@@ -343,6 +362,24 @@ class Technician {
         if (taken && plan.deletedPhotoFile && i === 0) {
           await rm(join(this.device.documentsDir, 'photos', `${photoId}.jpg`), { force: true });
         }
+      }
+      const extras = [
+        plan.overLimitPhoto && scheduleId ? { file: OVER_LIMIT_FILE, scheduleId } : null,
+        plan.photoOnRejectedRow && this.rejectedSchedule
+          ? { file: REJECTED_ROW_FILE, scheduleId: this.rejectedSchedule }
+          : null,
+      ];
+      for (const extra of extras) {
+        if (!extra) continue;
+        this.withPhotos.add(extra.scheduleId);
+        await attempt(() =>
+          this.device.takePhoto({
+            photoId: randomUUID(),
+            file: extra.file,
+            scheduleId: extra.scheduleId,
+            kind: 'before',
+          }),
+        );
       }
       if (plan.deleteSchedule) {
         // Deleting a schedule deletes its photos on the server: pick one without photos.
@@ -399,14 +436,9 @@ class Technician {
   /** Rows the server must refuse: a bad status; a negative amount that takes a valid row down with it. */
   private invalid(i: number): LocalWrite[] {
     if (i % 2 === 0) {
-      return [
-        {
-          op: 'insert',
-          table: 'schedules',
-          id: randomUUID(),
-          values: { org_id: this.orgId, status: 'bogus' },
-        },
-      ];
+      const id = randomUUID();
+      this.rejectedSchedule ??= id;
+      return [{ op: 'insert', table: 'schedules', id, values: { org_id: this.orgId, status: 'bogus' } }];
     }
     const scheduleId = randomUUID();
     return [

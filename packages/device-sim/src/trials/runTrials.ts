@@ -9,7 +9,7 @@ import { PostgresCluster } from '../backend/postgresCluster';
 import { SimBackend } from '../backend/simBackend';
 import type { BrokenEngine } from '../device/protocol';
 import { planOptions, runTrial, type TrialContext, type TrialResult } from './runTrial';
-import { planTrial } from './trialPlan';
+import { planTrial, TRIAL_MEDIA_MAX_BYTES } from './trialPlan';
 
 /** The media store's own disk in trials that fill it: photos are at most 400 kB. */
 const MEDIA_DISK_BYTES = 8 * 1024 * 1024;
@@ -53,7 +53,12 @@ export async function runTrials(options: TrialsOptions): Promise<TrialsSummary> 
   // Without server faults the trials share one in-process server.
   const shared = options.serverFaults
     ? null
-    : await SimBackend.start({ database: 'memory', dataDir: join(dir, 'server'), ...lag });
+    : await SimBackend.start({
+        database: 'memory',
+        dataDir: join(dir, 'server'),
+        mediaMaxBytes: TRIAL_MEDIA_MAX_BYTES,
+        ...lag,
+      });
   const results: TrialResult[] = [];
   let stop = false;
   try {
@@ -109,6 +114,7 @@ export async function runTrialOnOwnServer(
     const backend = await SimBackend.start({
       dataDir,
       serverProcess: databaseUrl ? { databaseUrl } : {},
+      mediaMaxBytes: TRIAL_MEDIA_MAX_BYTES,
       ...lag,
     });
     try {

@@ -70,6 +70,10 @@ export interface TrialPlan {
   deleteSchedule: boolean;
   /** A photo's file is deleted from the device after capture. */
   deletedPhotoFile: boolean;
+  /** One more photo, over the media store's size limit: FAILED at once, never sent. */
+  overLimitPhoto: boolean;
+  /** One more photo, of a schedule the server rejects: its row is rejected too (FAILED, not queued for ever). */
+  photoOnRejectedRow: boolean;
   /** Short-lived tokens that the device's cache keeps using until the server refuses them. */
   tokenExpiry: boolean;
   /** The first session's work happens without signal (the resume catch-up ends offline). */
@@ -85,6 +89,11 @@ const ROUTES_WITH_STATUS: Array<{ route: GatewayRoute; statuses: number[] }> = [
   { route: 'token', statuses: [500, 503] },
   { route: 'sync', statuses: [503] },
 ];
+
+/** The trials' media store takes files up to 1 MiB (Cloudinary's Free plan's 10 MiB, scaled down). */
+export const TRIAL_MEDIA_MAX_BYTES = 1_048_576;
+/** The over-limit photo's size: past the limit by more than the photo factory's 10 % tolerance. */
+export const OVER_LIMIT_PHOTO_BYTES = 1_300_000;
 
 export function planTrial(seed: number, options: TrialPlanOptions = {}): TrialPlan {
   const r = SeededRandom.fromSeed(seed);
@@ -112,7 +121,12 @@ export function planTrial(seed: number, options: TrialPlanOptions = {}): TrialPl
     tokenExpiry: r.chance(0.15),
     startOffline: r.chance(0.3),
     sessions,
+    overLimitPhoto: false,
+    photoOnRejectedRow: false,
   };
+  // Drawn last, so the draws above (and the trials they replay) are what they were before.
+  plan.overLimitPhoto = r.chance(0.3);
+  plan.photoOnRejectedRow = plan.invalidRows > 0 && r.chance(0.6);
   if (options.serverFaults) {
     // From a stream of their own, so the rest of the plan is the same with or without them.
     const rs = SeededRandom.fromSeed(seed ^ 0x5e7f);
@@ -185,6 +199,8 @@ export function describePlan(plan: TrialPlan): string {
   if (plan.invoiceConflict) parts.push('conflict');
   if (plan.deleteSchedule) parts.push('delete');
   if (plan.deletedPhotoFile) parts.push('file deleted');
+  if (plan.overLimitPhoto) parts.push('over-limit photo');
+  if (plan.photoOnRejectedRow) parts.push('photo on rejected row');
   if (plan.tokenExpiry) parts.push('token expiry');
   if (plan.startOffline) parts.push('starts offline');
   return parts.join(', ');
