@@ -44,6 +44,7 @@ describe('fault points', () => {
       NODE_ENV: 'production',
       CLERK_JWT_KEY: '-----BEGIN PUBLIC KEY-----\nx\n-----END PUBLIC KEY-----',
       CLOUDINARY_URL: 'cloudinary://key:secret@cloud',
+      PUBLIC_URL: 'https://sync.example.com',
     };
     expect(() => loadConfig(production)).toThrow(/refuses to start with fault points for trials/);
     vi.stubEnv(FAULT_POINTS_ENV, '');
