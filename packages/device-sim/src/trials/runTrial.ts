@@ -219,11 +219,11 @@ async function runSession(
   const at = (ms: number, fn: () => unknown) =>
     timers.push(setTimeout(() => background.push(Promise.resolve(fn()).catch(() => {})), ms));
   const { kill, serverFault } = session;
-  let freeDisk: (() => Promise<void>) | null = null;
+  let afterSession: (() => Promise<void>) | null = null;
   try {
     for (const f of session.faults) if (f.kind === 'gateway') applyFault(device, f, at);
     // From the start, so the resume catch-up (which usually uploads the session's work) meets it too.
-    if (serverFault) freeDisk = await applyServerFault(ctx, serverFault, at);
+    if (serverFault) afterSession = await applyServerFault(ctx, serverFault, at);
     if (kill.kind === 'point') await device.armKill(kill.point, kill.nth);
     await work();
     for (const f of session.faults) if (f.kind !== 'gateway') await applyFault(device, f, at);
@@ -235,7 +235,7 @@ async function runSession(
   } finally {
     for (const t of timers) clearTimeout(t);
     await Promise.all(background);
-    await freeDisk?.();
+    await afterSession?.();
     const server = ctx.backend.process;
     if (server) {
       // Back up (after a kill) and with nothing armed before the phone goes on.
@@ -250,7 +250,7 @@ async function runSession(
   }
 }
 
-/** Acts out a server fault; returns how to undo a full disk. */
+/** Acts out a server fault; returns what to do when the session ends (free a full disk, a restart not yet due). */
 async function applyServerFault(
   ctx: TrialContext,
   f: ServerFault,
@@ -268,8 +268,15 @@ async function applyServerFault(
     case 'postgresRestart': {
       const postgres = ctx.serverFaults.postgres;
       if (!postgres) throw new Error('a Postgres restart needs the trials on Postgres');
-      at(f.afterMs, () => postgres.restart(f.mode));
-      return null;
+      // A session can end before its restart is due: then it restarts at the session's end, so the
+      // planned fault always acts (the recovery runs after the session still meet it).
+      let restarted = false;
+      const restart = () => {
+        restarted = true;
+        return postgres.restart(f.mode);
+      };
+      at(f.afterMs, restart);
+      return () => (restarted ? Promise.resolve() : restart());
     }
     case 'diskFull': {
       const disk = ctx.serverFaults.mediaDisk;
