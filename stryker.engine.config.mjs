@@ -1,6 +1,7 @@
 // Mutation testing of the engine core (npm run mutation:engine). Reports: reports/mutation/engine.*
 // The incremental file is committed: a later run retests only mutants whose code or covering tests changed.
 import { equivalentMutantsIgnorer, logCallsIgnorer } from './scripts/mutation/ignorers.mjs';
+import { strykerOptions } from './scripts/mutation/strykerOptions.mjs';
 
 const UPLOADER = 'packages/background-sync/src/crudUploader.ts';
 const MUTEX = 'packages/background-sync/src/mutex.ts';
@@ -64,15 +65,9 @@ export const strykerPlugins = [
   ]),
 ];
 
-/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
-export default {
-  testRunner: 'vitest',
-  plugins: ['@stryker-mutator/vitest-runner', './stryker.engine.config.mjs'],
-  ignorers: ['log-calls', 'equivalent'],
-  // related: false — vitest's import graph search misses our files from the repo root; the dry run's
-  // per-test coverage picks each mutant's tests anyway.
-  vitest: { configFile: 'packages/background-sync/vitest.mutation.config.ts', related: false },
-  coverageAnalysis: 'perTest',
+export default strykerOptions({
+  name: 'engine',
+  vitestConfig: 'packages/background-sync/vitest.mutation.config.ts',
   mutate: [
     'packages/background-sync/src/crudUploader.ts',
     'packages/background-sync/src/photoQueue.ts',
@@ -83,19 +78,5 @@ export default {
     'packages/background-sync/src/downloadPhase.ts',
     'packages/background-sync/src/retryPolicy.ts',
   ],
-  // Static mutants (module-level constants) need a full rerun each; the tests pin those constants' effects.
-  ignoreStatic: true,
-  ignorePatterns: ['apps/mobile', 'bench', 'reports', '.stryker', '*.db'],
-  incremental: true,
-  incrementalFile: '.stryker/engine-incremental.json',
-  reporters: ['clear-text', 'progress-append-only', 'html', 'json'],
-  htmlReporter: { fileName: 'reports/mutation/engine.html' },
-  jsonReporter: { fileName: 'reports/mutation/engine.json' },
-  clearTextReporter: { reportMutants: false, reportTests: false, allowEmojis: false },
-  // A 2-core machine: one test process; a mutant that loops is cut off by the timeout (counted as detected).
-  concurrency: 1,
   timeoutMS: 10_000,
-  tempDirName: '.stryker/tmp/engine',
-  cleanTempDir: 'always',
-  thresholds: { high: 85, low: 70, break: null },
-};
+});
