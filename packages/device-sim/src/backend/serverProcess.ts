@@ -133,7 +133,8 @@ export class ServerProcess {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.send({ id: 0, type: 'close' } satisfies { id: number } & ServerRequest);
+    // A child dying on its own already is awaited the same way: its failed write needs no answer.
+    child.send({ id: 0, type: 'close' } satisfies { id: number } & ServerRequest, () => {});
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     await exited;
     clearTimeout(timer);
@@ -161,7 +162,12 @@ export class ServerProcess {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      child.send({ id, ...request });
+      // A child that died a moment ago still looks connected: the write fails (EPIPE) and is answered
+      // here as a gone server, to be retried on its next incarnation (without a callback Node throws).
+      child.send({ id, ...request }, (err) => {
+        if (!err || !this.pending.delete(id)) return;
+        reject(new ServerGone(`the server process is not reachable (${err.message})`));
+      });
     });
   }
 
