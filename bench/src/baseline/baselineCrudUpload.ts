@@ -4,6 +4,7 @@
 import {
   type ApiClient,
   type CrudTransactionLike,
+  RunBudget,
   toUploadOp,
   UPLOAD_PATH,
   type UploadAnswer,
@@ -31,6 +32,7 @@ export async function baselineCrudUpload(opts: {
   signal: AbortSignal;
 }): Promise<BaselineStepEnd> {
   const clientId = await opts.db.getClientId();
+  const budget = new RunBudget({ signal: opts.signal });
   for (;;) {
     if (opts.until !== undefined && performance.now() >= opts.until) return { status: 'window' };
     const tx = await opts.db.getNextCrudTransaction();
@@ -39,7 +41,7 @@ export async function baselineCrudUpload(opts: {
     const res = await opts.api.post<UploadAnswer>(
       UPLOAD_PATH,
       { client_id: clientId, batch: tx.crud.map(toUploadOp) },
-      { signal: opts.signal, timeoutMs: 30_000 },
+      { budget, timeoutMs: 30_000 },
     );
     if (!res.ok) {
       const f = res.failure;

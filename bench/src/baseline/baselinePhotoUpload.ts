@@ -3,7 +3,7 @@
 // and POSTed as a form, then the confirmation written to the photo row (uploaded later as CRUD).
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import type { ApiClient, SyncDatabase } from '@vhd/background-sync';
+import { type ApiClient, RunBudget, type SyncDatabase } from '@vhd/background-sync';
 import { fieldBytes, type Meter } from '../device/meter';
 import type { BaselineStepEnd } from './baselineCrudUpload';
 
@@ -27,12 +27,13 @@ export async function baselinePhotoUpload(opts: {
   signal: AbortSignal;
   errors: string[];
 }): Promise<BaselineStepEnd> {
+  const budget = new RunBudget({ signal: opts.signal });
   for (const photo of opts.photos) {
     if (opts.until !== undefined && performance.now() >= opts.until) return { status: 'window' };
     const signed = await opts.api.post<SignAnswer>(
       '/api/cloudinaryUpload',
       { photoIds: [photo.photoId] },
-      { signal: opts.signal, timeoutMs: 30_000 },
+      { budget, timeoutMs: 30_000 },
     );
     if (!signed.ok) {
       const f = signed.failure;

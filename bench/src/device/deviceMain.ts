@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     if (job.presyncPhotoRows) {
       const direct = { ...ports, apiUrl: job.serverUrl, fetch: nodeFetch };
       const setup = new CrudUploader({ ...direct, api: new ApiClient(direct), db, settings });
-      const done = await setup.upload({ signal: new AbortController().signal });
+      const done = await setup.upload();
       if (done.status !== 'done') throw new Error(`photo rows setup: ${done.stop?.reason}`);
     }
   }

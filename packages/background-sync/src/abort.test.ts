@@ -29,18 +29,6 @@ afterAll(() => {
     Object.defineProperty(AbortSignal.prototype, 'throwIfAborted', saved.throwIfAborted);
 });
 
-/** A clock the test moves by hand (Deadline measures the wall clock, not timers). */
-function manualClock(start = 1_000_000) {
-  let now = start;
-  return {
-    now: () => now,
-    sleep: (ms: number, signal?: AbortSignal) => m.sleep(ms, signal),
-    advance(ms: number) {
-      now += ms;
-    },
-  };
-}
-
 describe('anySignal', () => {
   it('aborts with the reason of the first input that aborts', () => {
     const a = new AbortController();
@@ -133,45 +121,5 @@ describe('sleep, raceSignal, throwIfAborted', () => {
     expect(m.isAbortLike(new m.AbortError('x'))).toBe(true);
     expect(m.isAbortLike(new m.TimeoutError('x'))).toBe(true);
     expect(m.isAbortLike(new Error('x'))).toBe(false);
-  });
-});
-
-describe('Deadline', () => {
-  it('keeps new work out of the safety margin and bounds requests by what is left', () => {
-    const clock = manualClock();
-    const d = new m.Deadline(clock, 60_000, 15_000);
-    try {
-      expect(d.remainingMs()).toBe(60_000);
-      expect(d.requestTimeoutMs(30_000)).toBe(30_000);
-      clock.advance(40_000);
-      expect(d.requestTimeoutMs(30_000)).toBe(5_000);
-      expect(d.canStart()).toBe(true);
-      clock.advance(5_001);
-      expect(d.canStart()).toBe(false);
-      expect(d.requestTimeoutMs(30_000)).toBe(0);
-      clock.advance(60_000);
-      expect(d.remainingMs()).toBe(0);
-    } finally {
-      d.dispose();
-    }
-  });
-
-  it('its signal aborts with a TimeoutError at the deadline, or with the parent', () => {
-    vi.useFakeTimers();
-    try {
-      const d = new m.Deadline(manualClock(), 500, 100);
-      vi.advanceTimersByTime(500);
-      expect(d.signal.aborted).toBe(true);
-      expect((d.signal.reason as Error).name).toBe('TimeoutError');
-      expect(d.canStart()).toBe(false);
-      d.dispose();
-      const parent = new AbortController();
-      const e = new m.Deadline(manualClock(), 10_000, 100, parent.signal);
-      parent.abort(new m.AbortError('app_active'));
-      expect((e.signal.reason as Error).message).toBe('app_active');
-      e.dispose();
-    } finally {
-      vi.useRealTimers();
-    }
   });
 });

@@ -1,7 +1,5 @@
 // Abort helpers that need none of AbortSignal.any, AbortSignal.timeout or signal.throwIfAborted:
 // Hermes may lack them. Every helper returns a dispose function that removes its listeners/timer.
-import type { Clock } from './ports';
-
 export class AbortError extends Error {
   override name = 'AbortError';
 }
@@ -102,45 +100,4 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
 
 export function isAbortLike(e: unknown): boolean {
   return e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError');
-}
-
-/**
- * A run's budget on the wall clock. `signal` aborts at the deadline (and with the parent);
- * no new unit of work may start inside the safety margin.
- */
-export class Deadline {
-  readonly endsAt: number;
-  private readonly timer: DisposableSignal;
-
-  constructor(
-    private readonly clock: Clock,
-    budgetMs: number,
-    readonly marginMs: number,
-    parent?: AbortSignal,
-  ) {
-    this.endsAt = clock.now() + budgetMs;
-    this.timer = timeoutSignal(budgetMs, parent);
-  }
-
-  get signal(): AbortSignal {
-    return this.timer.signal;
-  }
-
-  remainingMs(): number {
-    return Math.max(0, this.endsAt - this.clock.now());
-  }
-
-  /** Whether a new unit of work may start: outside the safety margin and not aborted. */
-  canStart(): boolean {
-    return !this.signal.aborted && this.remainingMs() > this.marginMs;
-  }
-
-  /** min(cap, remaining − margin), never negative: the timeout for one request. */
-  requestTimeoutMs(capMs: number): number {
-    return Math.max(0, Math.min(capMs, this.remainingMs() - this.marginMs));
-  }
-
-  dispose(): void {
-    this.timer.dispose();
-  }
 }

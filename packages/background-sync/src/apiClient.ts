@@ -1,9 +1,10 @@
 // Calls to our server: a fresh Clerk token on every request (session tokens live ~60 s), one retry
 // with a force-refreshed token on 401, a timeout on every request, and failures as values, so
 // callers decide what a failure means for their phase.
-import { abortReason, raceSignal, timeoutSignal } from './abort';
+import { abortReason, raceSignal } from './abort';
+import { parseRetryAfterMs } from './failurePolicy';
 import type { Ports } from './ports';
-import { parseRetryAfterMs } from './retryPolicy';
+import { RunBudget } from './runBudget';
 
 export type ApiFailure =
   /** No user is signed in, or the server refused a freshly refreshed token. */
@@ -12,7 +13,7 @@ export type ApiFailure =
   | { kind: 'network'; message: string }
   /** This request's own timeout fired. */
   | { kind: 'timeout'; message: string }
-  /** The caller's signal aborted; `reason` is its reason (a TimeoutError for a run's deadline). */
+  /** The request's budget aborted; `reason` is its reason (a TimeoutError for a run's deadline). */
   | { kind: 'aborted'; reason: Error };
 
 export type ApiResult<T> = { ok: true; status: number; body: T } | { ok: false; failure: ApiFailure };
@@ -22,7 +23,9 @@ export interface ApiRequest {
   path: string;
   /** Serialised JSON body. */
   body?: string;
-  signal?: AbortSignal;
+  /** The budget the request runs under (a run's, or a session's): its abort ends the request. */
+  budget?: RunBudget;
+  /** This request's own timeout; inside a run, `budget.requestTimeoutMs(cap)`. */
   timeoutMs: number;
   /** Send the Clerk token (default true). */
   auth?: boolean;
@@ -68,23 +71,26 @@ export class ApiClient {
     req: ApiRequest,
     forceRefresh: boolean,
   ): Promise<{ token: string } | { ok: false; failure: ApiFailure }> {
+    const waiting = budgetOf(req).child();
     try {
       const pending = this.ports.auth.getToken(forceRefresh ? { forceRefresh } : undefined);
-      const token = await (req.signal ? raceSignal(pending, req.signal) : pending);
+      const token = await raceSignal(pending, waiting.signal);
       if (!token) return { ok: false, failure: { kind: 'signed_out', message: 'no user is signed in' } };
       return { token };
     } catch (e) {
-      if (req.signal?.aborted)
-        return { ok: false, failure: { kind: 'aborted', reason: abortReason(req.signal) } };
+      const aborted = abortedFailure(req);
+      if (aborted) return aborted;
       return {
         ok: false,
         failure: { kind: 'network', message: `token provider failed: ${errorMessage(e)}` },
       };
+    } finally {
+      waiting.dispose();
     }
   }
 
   private async attempt<T>(req: ApiRequest, token: string | null): Promise<ApiResult<T>> {
-    const timer = timeoutSignal(req.timeoutMs, req.signal);
+    const timer = budgetOf(req).child(req.timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
     if (req.body !== undefined) headers['content-type'] = 'application/json';
@@ -118,9 +124,9 @@ export class ApiClient {
         },
       };
     } catch (e) {
-      if (req.signal?.aborted)
-        return { ok: false, failure: { kind: 'aborted', reason: abortReason(req.signal) } };
-      if (timer.signal.aborted) {
+      const aborted = abortedFailure(req);
+      if (aborted) return aborted;
+      if (timer.timedOut) {
         return { ok: false, failure: { kind: 'timeout', message: `no answer within ${req.timeoutMs} ms` } };
       }
       return { ok: false, failure: { kind: 'network', message: errorMessage(e) } };
@@ -128,6 +134,16 @@ export class ApiClient {
       timer.dispose();
     }
   }
+}
+
+/** A request outside any budget is bounded by its own timeout only. */
+function budgetOf(req: ApiRequest): RunBudget {
+  return req.budget ?? new RunBudget({});
+}
+
+function abortedFailure(req: ApiRequest): { ok: false; failure: ApiFailure } | null {
+  const signal = req.budget?.signal;
+  return signal?.aborted ? { ok: false, failure: { kind: 'aborted', reason: abortReason(signal) } } : null;
 }
 
 function parseJson(text: string): unknown {

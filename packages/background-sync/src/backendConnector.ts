@@ -6,6 +6,7 @@ import type { ApiClient } from './apiClient';
 import type { CrudUploader } from './crudUploader';
 import type { Mutex } from './mutex';
 import type { Logger } from './ports';
+import { RunBudget } from './runBudget';
 import type { ControlledConnector } from './syncController';
 
 export const TOKEN_PATH = '/api/powersync/token';
@@ -25,16 +26,17 @@ export interface BackendConnectorDeps {
 }
 
 export class BackendConnector implements ControlledConnector {
-  private session = new AbortController();
+  /** No deadline: bounded by its end (a disconnect) and each request's timeout. */
+  private session = new RunBudget({});
 
   constructor(private readonly deps: BackendConnectorDeps) {}
 
   beginSession(): void {
-    if (this.session.signal.aborted) this.session = new AbortController();
+    if (this.session.signal.aborted) this.session = new RunBudget({});
   }
 
   endSession(reason: string): void {
-    this.session.abort(new Error(`connector session ended: ${reason}`));
+    this.session.abort(`connector session ended: ${reason}`);
   }
 
   /** Credentials for the PowerSync service, or null when signed out (the SDK then stays idle). */
@@ -42,7 +44,7 @@ export class BackendConnector implements ControlledConnector {
     const res = await this.deps.api.get<{ endpoint?: unknown; token?: unknown; expiresAt?: unknown }>(
       TOKEN_PATH,
       {
-        signal: this.session.signal,
+        budget: this.session,
         timeoutMs: this.deps.requestTimeoutMs,
       },
     );
@@ -62,10 +64,10 @@ export class BackendConnector implements ControlledConnector {
 
   /** Called by the SDK while connected. Throwing makes the SDK retry after retryDelayMs. */
   async uploadData(): Promise<void> {
-    const signal = this.session.signal;
-    const release = await this.deps.uploadMutex.acquire('connector', signal);
+    const budget = this.session;
+    const release = await this.deps.uploadMutex.acquire('connector', budget.signal);
     try {
-      const result = await this.deps.uploader.upload({ signal });
+      const result = await this.deps.uploader.upload({ budget });
       if (result.status === 'stopped') {
         throw new Error(`upload stopped (${result.stop?.cause}): ${result.stop?.reason}`);
       }

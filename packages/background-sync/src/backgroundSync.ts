@@ -113,7 +113,7 @@ export function createBackgroundSync(options: BackgroundSyncOptions): Background
     runMutex,
     uploadMutex,
     phases,
-    ...(health ? { afterRun: (report, deadline, signal) => health.afterRun(report, deadline, signal) } : {}),
+    ...(health ? { afterRun: (report, budget) => health.afterRun(report, budget) } : {}),
     setActive: (run) => {
       active = run;
     },

@@ -4,13 +4,13 @@
 // blocks the queue. The server applies each op at most once (per-client watermark), so a kill at
 // any point — even after the server applied and before the local complete — only causes a replay
 // that the server answers with its recorded verdicts.
-import type { Deadline } from './abort';
 import type { ApiClient, ApiFailure } from './apiClient';
 import { toUploadOp, type UploadOp, utf8Length } from './crudPayload';
 import type { CrudBatchLike, SyncDatabase } from './database';
+import { classify, type Stop } from './failurePolicy';
 import type { Clock, Connectivity, Logger } from './ports';
+import { RunBudget } from './runBudget';
 import type { SyncSettings } from './settings';
-import { causeOfAbort, type Stop, stopForFailure } from './stopCause';
 
 export const UPLOAD_PATH = '/api/powersync/upload';
 
@@ -81,10 +81,11 @@ export class CrudUploader {
 
   /**
    * Uploads until ps_crud is empty or something stops it. Callers must hold the upload mutex.
-   * `deadline` (a run's budget) bounds each request by min(cap, remaining − margin) and keeps new
-   * requests out of the safety margin; without it (foreground) each request gets the full cap.
+   * `budget` (a run's) bounds each request by min(cap, remaining − margin) and keeps new requests
+   * out of the safety margin; a budget without a deadline (the SDK's uploads, bounded by the
+   * connector's session) gives each request the full cap; none at all, the uploader runs unaborted.
    */
-  async upload(opts: { signal: AbortSignal; deadline?: Deadline }): Promise<CrudUploadResult> {
+  async upload({ budget = new RunBudget({}) }: { budget?: RunBudget } = {}): Promise<CrudUploadResult> {
     const { db, settings, logger } = this.deps;
     const result: CrudUploadResult = {
       status: 'done',
@@ -108,19 +109,15 @@ export class CrudUploader {
     let maxBytes = settings.crudMaxBytes;
 
     for (;;) {
-      if (opts.signal.aborted) {
-        return stop({
-          cause: causeOfAbort(opts.signal.reason),
-          reason: String(opts.signal.reason?.message ?? 'aborted'),
-        });
-      }
-      const timeoutMs = opts.deadline
-        ? opts.deadline.requestTimeoutMs(settings.requestTimeoutMs)
-        : settings.requestTimeoutMs;
+      const aborted = budget.stop();
+      if (aborted) return stop(aborted);
+      const timeoutMs = budget.requestTimeoutMs(settings.requestTimeoutMs);
       const plan = await this.plan(maxOps, maxBytes);
       if (!plan) return result;
-      if ((opts.deadline && !opts.deadline.canStart()) || timeoutMs <= 0) {
-        return stop({ cause: 'deadline', reason: 'no time left for another upload request' });
+      if (!budget.canStart() || timeoutMs <= 0) {
+        return stop(
+          budget.stop() ?? { cause: 'deadline', reason: 'no time left for another upload request' },
+        );
       }
 
       const batch = await db.getCrudBatch(plan.count);
@@ -141,7 +138,7 @@ export class CrudUploader {
         method: 'POST',
         path: UPLOAD_PATH,
         body,
-        signal: opts.signal,
+        budget,
         timeoutMs,
       });
 
@@ -172,7 +169,7 @@ export class CrudUploader {
           result.transactions += 1;
           continue;
         }
-        const s = await stopForFailure(res.failure, this.deps.connectivity);
+        const { stop: s } = await classify(res.failure, this.deps.connectivity);
         if (s.retryAfterMs !== undefined) this.notBefore = this.deps.clock.now() + s.retryAfterMs;
         logger.warn('crud upload stopped', {
           cause: s.cause,
@@ -186,7 +183,11 @@ export class CrudUploader {
       const problem = checkAnswer(answer, ops);
       if (problem) {
         logger.error('crud upload: server answer does not match the request', { problem });
-        return stop({ cause: 'server_unavailable', reason: `malformed upload answer: ${problem}` });
+        const malformed = await classify(
+          { kind: 'malformed', message: `upload answer: ${problem}` },
+          this.deps.connectivity,
+        );
+        return stop(malformed.stop);
       }
       await this.deps.hooks?.afterServerApplied?.(answer);
       await this.finish(batch, ops, answer);

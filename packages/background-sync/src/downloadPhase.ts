@@ -4,13 +4,12 @@
 // upload (so "caught up" includes our own changes as the server stored them), and always releases
 // its hold — the controller disconnects if no one else (the foreground) holds on. A stream that
 // failed and whose retry would come after the window ends the wait at once.
-import { raceSignal, timeoutSignal } from './abort';
+import { raceSignal } from './abort';
 import type { ApiClient } from './apiClient';
 import { TOKEN_PATH } from './backendConnector';
 import type { CrudUploader } from './crudUploader';
 import type { SyncStatusLike } from './database';
 import type { PhaseResult, RunContext, RunPhase, StopCause } from './runPhase';
-import { causeOfAbort } from './stopCause';
 import type { SyncController } from './syncController';
 
 export interface DownloadPhaseOptions {
@@ -51,8 +50,8 @@ export function createDownloadPhase(options: DownloadPhaseOptions): RunPhase {
  */
 export async function serverHasEndpoint(api: Pick<ApiClient, 'get'>, ctx: RunContext): Promise<boolean> {
   const res = await api.get<unknown>(TOKEN_PATH, {
-    signal: ctx.signal,
-    timeoutMs: ctx.deadline.requestTimeoutMs(ctx.settings.requestTimeoutMs),
+    budget: ctx.budget,
+    timeoutMs: ctx.budget.requestTimeoutMs(ctx.settings.requestTimeoutMs),
   });
   return res.ok || !(res.failure.kind === 'http' && res.failure.code === 'powersync_not_configured');
 }
@@ -61,7 +60,7 @@ async function runDownload(
   options: DownloadPhaseOptions & Required<Pick<DownloadPhaseOptions, 'isEndpointConfigured'>>,
   ctx: RunContext,
 ): Promise<PhaseResult> {
-  const { db, deadline, settings, signal, ports } = ctx;
+  const { db, budget, settings, ports } = ctx;
   const { clock } = ports;
   const started = clock.now();
   const result = (r: PhaseResult): PhaseResult => ({ ...r, durationMs: clock.now() - started });
@@ -77,18 +76,19 @@ async function runDownload(
   // DESIGN asks for ≥ 10 s left and a wait of min(60 s, remaining − margin). With the default 15 s
   // margin that window is empty whenever less than 15 s remain, so the 10 s is required of the
   // window itself: connecting for a wait of a second or two would mostly end as a `deadline`.
-  const window = () => Math.min(settings.downloadMaxWaitMs, deadline.remainingMs() - settings.safetyMarginMs);
+  const window = () => budget.requestTimeoutMs(settings.downloadMaxWaitMs);
   const tooLittleTime = (ms: number) =>
     result({
       status: 'skipped',
-      reason: `only ${Math.max(0, ms)} ms left outside the safety margin; the download needs ${settings.downloadMinRemainingMs} ms`,
+      reason: `only ${ms} ms left outside the safety margin; the download needs ${settings.downloadMinRemainingMs} ms`,
     });
   if (window() < settings.downloadMinRemainingMs) return tooLittleTime(window());
   // Last, as it may cost a request (bounded by the margin too).
   if (!(await options.isEndpointConfigured(ctx))) {
     return result({ status: 'skipped', reason: 'no PowerSync endpoint configured' });
   }
-  if (signal.aborted) return result(stopped(causeOfAbort(signal.reason), reasonOf(signal.reason)));
+  const abortedBefore = budget.stop();
+  if (abortedBefore) return result(stopped(abortedBefore.cause, abortedBefore.reason));
   const windowMs = window();
   if (windowMs < settings.downloadMinRemainingMs) return tooLittleTime(windowMs);
 
@@ -123,7 +123,7 @@ async function runDownload(
     return failedAt + options.controller.retryDelayMs >= windowEnd;
   };
 
-  const wait = timeoutSignal(windowMs, signal);
+  const wait = budget.child(windowMs);
   let matched = false;
   let gaveUp = false;
   let atEnd: SyncStatusLike | undefined;
@@ -147,8 +147,8 @@ async function runDownload(
   const waitedMs = clock.now() - started;
   const counts = { waitedMs, windowMs, caughtUp: matched ? 1 : 0, sharedConnection: sharedLive ? 1 : 0 };
   if (matched) return result({ status: 'done', counts });
-  if (signal.aborted)
-    return result({ ...stopped(causeOfAbort(signal.reason), reasonOf(signal.reason)), counts });
+  const aborted = budget.stop();
+  if (aborted) return result({ ...stopped(aborted.cause, aborted.reason), counts });
 
   // The window ran out, or the stream failed with no retry due inside it. If the stream reported an
   // error, the service was not reachable or refused us: offline when the OS says so, else the
@@ -180,8 +180,4 @@ async function runDownload(
 
 function stopped(stopCause: StopCause, reason: string): PhaseResult {
   return { status: 'stopped', stopCause, reason };
-}
-
-function reasonOf(reason: unknown): string {
-  return reason instanceof Error ? reason.message : String(reason);
 }

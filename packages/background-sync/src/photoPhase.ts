@@ -7,13 +7,9 @@ export function createPhotoPhase(queue: PhotoAttachmentQueue): RunPhase {
     name: 'photos',
     async run(ctx: RunContext): Promise<PhaseResult> {
       const started = ctx.ports.clock.now();
-      const report = await queue.processQueue({
-        deadline: ctx.deadline,
-        signal: ctx.signal,
-        settings: ctx.settings,
-      });
+      const report = await queue.processQueue({ budget: ctx.budget, settings: ctx.settings });
       // Local and quick, but still new work: not inside the safety margin.
-      const originalsDeleted = ctx.deadline.canStart() ? await queue.cleanupOriginals(ctx.signal) : 0;
+      const originalsDeleted = ctx.budget.canStart() ? await queue.cleanupOriginals(ctx.budget.signal) : 0;
       return {
         status: report.status,
         ...(report.stopCause ? { stopCause: report.stopCause } : {}),

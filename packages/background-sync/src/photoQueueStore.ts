@@ -1,6 +1,10 @@
-// The SQL of the local-only `photo_attachments` table. PowerSync tables are views (rowsAffected is
-// always 0), so every compare-and-set reads its rows inside the same write transaction.
+// Every SQL statement against the local-only `photo_attachments` table: the queue's and the pass's
+// writes, and the read API the Sync screen, the schedule screen, the overview, the health report
+// and the simulator use (none of them has SQL or row types of its own for this table). PowerSync
+// tables are views (rowsAffected is always 0), so every compare-and-set reads its rows inside the
+// same write transaction.
 import type { SqlExecutor, SyncDatabase } from './database';
+import { byInstant } from './timestamps';
 
 export type PhotoState = 'QUEUED_UPLOAD' | 'UPLOADING' | 'SYNCED' | 'FAILED';
 
@@ -99,15 +103,123 @@ export async function countByState(db: SqlExecutor): Promise<Record<PhotoState, 
   return counts;
 }
 
-export function insertItem(
-  tx: SqlExecutor,
-  item: { id: string; localPath: string; mediaType: string; size: number; now: number },
-): Promise<unknown> {
-  return tx.execute(
-    `INSERT INTO photo_attachments (id, local_path, media_type, size, state, attempts, next_attempt_at, created_at)
-     VALUES (?, ?, ?, ?, 'QUEUED_UPLOAD', 0, ?, ?)`,
-    [item.id, item.localPath, item.mediaType, item.size, item.now, item.now],
+/** The `photos` row a capture creates (synced), written with its queue item. */
+export interface CapturedPhotoRow {
+  id: string;
+  orgId: string | null;
+  scheduleId: string | null;
+  kind: 'before' | 'after' | null;
+  takenAt: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+}
+
+/** The photo row and its `QUEUED_UPLOAD` item, in one write transaction. */
+export function insertQueuedPhoto(
+  db: SyncDatabase,
+  photo: CapturedPhotoRow,
+  item: { localPath: string; mediaType: string; now: number },
+): Promise<void> {
+  return db.writeTransaction(async (tx) => {
+    await tx.execute(
+      `INSERT INTO photos (id, org_id, schedule_id, kind, taken_at, bytes, width, height)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
+        photo.id,
+        photo.orgId,
+        photo.scheduleId,
+        photo.kind,
+        photo.takenAt,
+        photo.bytes,
+        photo.width,
+        photo.height,
+      ],
+    );
+    await tx.execute(
+      `INSERT INTO photo_attachments (id, local_path, media_type, size, state, attempts, next_attempt_at, created_at)
+       VALUES (?, ?, ?, ?, 'QUEUED_UPLOAD', 0, ?, ?)`,
+      [photo.id, item.localPath, item.mediaType, photo.bytes, item.now, item.now],
+    );
+  });
+}
+
+/** Items in the given states (all when none given), oldest first. */
+export function listItems(db: SqlExecutor, states?: PhotoState[]): Promise<PhotoAttachment[]> {
+  const where = states?.length ? `WHERE state IN (${states.map(() => '?').join(', ')})` : '';
+  return db.getAll<PhotoAttachment>(
+    `SELECT * FROM photo_attachments ${where} ORDER BY created_at, id`,
+    states ?? [],
   );
+}
+
+/** FAILED items, newest first (the overview's list). */
+export function listFailed(
+  db: SqlExecutor,
+  limit: number,
+): Promise<Array<Pick<PhotoAttachment, 'id' | 'local_path' | 'attempts' | 'last_error'>>> {
+  return db.getAll(
+    `SELECT id, local_path, attempts, last_error FROM photo_attachments WHERE state = 'FAILED'
+     ORDER BY created_at DESC LIMIT ?`,
+    [limit],
+  );
+}
+
+/** A FAILED photo on its job, for the Sync screen's issues. */
+export interface FailedPhotoRow {
+  id: string;
+  schedule_id: string | null;
+  customer: string | null;
+  kind: string | null;
+  local_path: string | null;
+  attempts: number;
+  last_error: string | null;
+  taken_at: string | null;
+}
+
+/** FAILED photos with their job (all, or one schedule's), newest first. */
+export function listFailedOnJobs(
+  db: Pick<SqlExecutor, 'getAll'>,
+  opts: { scheduleId?: string; limit: number },
+): Promise<FailedPhotoRow[]> {
+  const scheduleFilter = opts.scheduleId === undefined ? '' : 'WHERE schedule_id = ?';
+  const args = opts.scheduleId === undefined ? [opts.limit] : [opts.scheduleId, opts.limit];
+  return db.getAll<FailedPhotoRow>(
+    `SELECT id, schedule_id, customer, kind, local_path, attempts, last_error, taken_at FROM (
+       SELECT a.id, p.schedule_id, s.customer, p.kind, a.local_path, a.attempts, a.last_error, p.taken_at,
+              a.created_at
+         FROM photo_attachments a
+         LEFT JOIN photos p ON p.id = a.id
+         LEFT JOIN schedules s ON s.id = p.schedule_id
+        WHERE a.state = 'FAILED')
+     ${scheduleFilter} ORDER BY created_at DESC LIMIT ?`,
+    args,
+  );
+}
+
+/** A schedule's photo with its queue state (null: not in this device's queue, e.g. another's). */
+export interface SchedulePhotoRow {
+  id: string;
+  kind: string | null;
+  taken_at: string | null;
+  cloudinary_url: string | null;
+  /** The original under the documents directory, while kept. */
+  local_path: string | null;
+  state: PhotoState | null;
+  last_error: string | null;
+}
+
+/**
+ * The query behind a schedule's photo list, oldest first, as SQL and parameters: the app runs it
+ * as a live query (the database's watch API needs the statement itself).
+ */
+export function schedulePhotosQuery(scheduleId: string): { sql: string; parameters: unknown[] } {
+  return {
+    sql: `SELECT p.id, p.kind, p.taken_at, p.cloudinary_url, a.local_path, a.state, a.last_error
+            FROM photos p LEFT JOIN photo_attachments a ON a.id = p.id
+           WHERE p.schedule_id = ? ORDER BY ${byInstant('p.taken_at')}, p.id`,
+    parameters: [scheduleId],
+  };
 }
 
 export function saveSigned(db: SqlExecutor, id: string, params: SignedParams): Promise<unknown> {

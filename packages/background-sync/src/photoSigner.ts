@@ -1,7 +1,7 @@
 // The batch signing client: `POST /api/cloudinaryUpload { photoIds }` (≤ signBatchSize ids).
 import type { ApiClient } from './apiClient';
-import type { Connectivity } from './ports';
-import { type Stop, stopForFailure } from './stopCause';
+import type { ServerFailure } from './failurePolicy';
+import type { RunBudget } from './runBudget';
 
 export interface SignedUpload {
   photoId: string;
@@ -24,7 +24,8 @@ export interface MediaLimits {
 
 export type SignOutcome =
   | { ok: true; uploads: SignedUpload[]; rejected: SignRejection[]; limits: MediaLimits | null }
-  | { ok: false; stop: Stop };
+  /** Not signed; `failurePolicy.classify` says what it means (a malformed answer among them). */
+  | { ok: false; failure: ServerFailure };
 
 interface SignAnswer {
   uploads?: Array<{ photoId?: unknown; url?: unknown; fields?: unknown }>;
@@ -33,16 +34,15 @@ interface SignAnswer {
 }
 
 /**
- * Signs one batch. Server trouble, a lost network or a signed-out user come back as a stop; an
- * answer the contract does not allow (another 4xx, a malformed body) is a bug and throws.
+ * Signs one batch. Every id asked must come back once, as an upload or a rejection; an answer
+ * that breaks this (or names an id not asked, or lacks a field) is a `malformed` failure.
  */
 export async function signPhotos(
   api: ApiClient,
   photoIds: string[],
   opts: {
-    signal: AbortSignal;
+    budget: RunBudget;
     timeoutMs: number;
-    connectivity: Connectivity;
     /**
      * The media store answered these photos as already stored but without what a confirmation
      * needs: the server looks them up in the store (answering `already_uploaded`) before signing.
@@ -54,42 +54,49 @@ export async function signPhotos(
     '/api/cloudinaryUpload',
     { photoIds, ...(opts.confirmExisting ? { confirmExisting: true } : {}) },
     {
-      signal: opts.signal,
+      budget: opts.budget,
       timeoutMs: opts.timeoutMs,
     },
   );
-  if (!res.ok) {
-    const f = res.failure;
-    if (f.kind === 'http' && f.status >= 400 && f.status < 500 && f.status !== 408 && f.status !== 429) {
-      throw new Error(`photo signing refused the batch: ${f.message}`);
-    }
-    return { ok: false, stop: await stopForFailure(f, opts.connectivity) };
+  if (!res.ok) return { ok: false, failure: res.failure };
+  const malformed = (message: string): SignOutcome => ({
+    ok: false,
+    failure: { kind: 'malformed', message: `signing answer: ${message}` },
+  });
+  const body: unknown = res.body;
+  if (!isRecord(body) || !Array.isArray(body.uploads ?? []) || !Array.isArray(body.rejected ?? [])) {
+    return malformed('not { uploads, rejected }');
   }
   const asked = new Set(photoIds);
   const uploads: SignedUpload[] = [];
   const rejected: SignRejection[] = [];
   for (const u of res.body.uploads ?? []) {
     if (
+      !isRecord(u) ||
       typeof u.photoId !== 'string' ||
       !asked.has(u.photoId) ||
       typeof u.url !== 'string' ||
       !isRecord(u.fields)
     ) {
-      throw new Error(`photo signing answered a malformed upload: ${JSON.stringify(u)}`);
+      return malformed(`an upload ${JSON.stringify(u)}`);
     }
     const fields = Object.fromEntries(Object.entries(u.fields).map(([k, v]) => [k, String(v)]));
     uploads.push({ photoId: u.photoId, url: u.url, fields });
     asked.delete(u.photoId);
   }
   for (const r of res.body.rejected ?? []) {
-    if (typeof r.photoId !== 'string' || !asked.has(r.photoId) || typeof r.code !== 'string') {
-      throw new Error(`photo signing answered a malformed rejection: ${JSON.stringify(r)}`);
+    if (
+      !isRecord(r) ||
+      typeof r.photoId !== 'string' ||
+      !asked.has(r.photoId) ||
+      typeof r.code !== 'string'
+    ) {
+      return malformed(`a rejection ${JSON.stringify(r)}`);
     }
     rejected.push({ photoId: r.photoId, code: r.code });
     asked.delete(r.photoId);
   }
-  // An id the server left out has not been signed: like an unknown photo, it is tried again later.
-  for (const photoId of asked) rejected.push({ photoId, code: 'unknown_photo' });
+  if (asked.size > 0) return malformed(`${asked.size} photo(s) left unanswered`);
   return { ok: true, uploads, rejected, limits: limitsOf(res.body.limits) };
 }
 

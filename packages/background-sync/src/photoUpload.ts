@@ -1,8 +1,10 @@
 // One photo's upload to the media store through the uploadFile port, with progress-based stall
-// detection, classified by what the failure means for the item.
-import { abortReason, anySignal } from './abort';
+// detection. It reports what happened; what a failure means for the item is failurePolicy.ts's.
+import { abortReason } from './abort';
+import type { Failure } from './failurePolicy';
 import type { Confirmation } from './photoQueueStore';
 import type { UploadFilePort } from './ports';
+import type { RunBudget } from './runBudget';
 
 /** What an uploadFile port rejects with when the local file cannot be read (not a network failure). */
 export class FileReadError extends Error {
@@ -23,25 +25,15 @@ export class UploadStalledError extends Error {
 export type UploadOutcome =
   /** The store holds the file (`existing`: it already did, nothing new was stored). */
   | { kind: 'stored'; confirmation: Confirmation; existing: boolean; sentBytes: number }
-  /** The store refused this item (4xx): counts as an attempt. */
-  | { kind: 'refused'; reason: string; sentBytes: number }
-  /** The local file could not be read: counts as an attempt; a missing file fails at once. */
-  | { kind: 'unreadable'; reason: string; missing: boolean }
-  /** The store refused this item for good (over its size or pixel limit): FAILED at once. */
-  | { kind: 'refusedForGood'; reason: string; sentBytes: number }
-  /** Cloudinary's rate limit (420, or 429): stop uploading for this run; never an attempt. */
-  | { kind: 'rateLimited'; reason: string; sentBytes: number }
-  /** The signed params were refused as stale ("Stale request"): sign again; never an attempt. */
-  | { kind: 'stale'; reason: string; sentBytes: number }
-  /**
-   * A success answer without what a confirmation needs (an existing asset may be answered so):
-   * the server confirms it with the store instead; never an attempt.
-   */
-  | { kind: 'unconfirmed'; reason: string; sentBytes: number }
-  /** Network failure, stall, 5xx, 408: says nothing about the item, never an attempt. */
-  | { kind: 'transient'; reason: string; sentBytes: number }
-  /** The run's signal aborted (deadline, app became active). */
+  /** It did not get through; `failurePolicy.classify` says what that means for the item. */
+  | { kind: 'failed'; failure: UploadFailure; sentBytes: number }
+  /** The run's budget aborted (deadline, app became active). */
   | { kind: 'aborted'; reason: Error; sentBytes: number };
+
+export type UploadFailure = Extract<
+  Failure,
+  { kind: 'storeRefused' | 'storeUnconfirmed' | 'transfer' | 'unreadable' | 'malformed' }
+>;
 
 export async function uploadPhoto(opts: {
   uploadFile: UploadFilePort;
@@ -49,7 +41,8 @@ export async function uploadPhoto(opts: {
   path: string;
   url: string;
   fields: Record<string, string>;
-  signal: AbortSignal;
+  /** The run's budget: the upload gets a child signal of it (no listener on the run's signal). */
+  budget: RunBudget;
   /** Abandon the upload when no byte was sent for this long. */
   stallMs: number;
   /**
@@ -59,18 +52,21 @@ export async function uploadPhoto(opts: {
    */
   drainFloorBytesPerSec: number;
 }): Promise<UploadOutcome> {
-  const stall = new AbortController();
-  const linked = anySignal([opts.signal, stall.signal]);
+  const upload = opts.budget.child();
+  let stalled = false;
   let sentBytes = 0;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const armStallTimer = (ms: number, why: string) => {
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => stall.abort(new UploadStalledError(why)), ms);
+    timer = setTimeout(() => {
+      stalled = true;
+      upload.abort(new UploadStalledError(why));
+    }, ms);
   };
   const sending = `no upload progress for ${opts.stallMs} ms`;
   armStallTimer(opts.stallMs, sending);
   try {
-    const res = await opts.uploadFile(opts.path, opts.url, opts.fields, linked.signal, (sent, total) => {
+    const res = await opts.uploadFile(opts.path, opts.url, opts.fields, upload.signal, (sent, total) => {
       if (sent <= sentBytes) return;
       sentBytes = sent;
       if (sent < total) return armStallTimer(opts.stallMs, sending);
@@ -78,59 +74,49 @@ export async function uploadPhoto(opts: {
       armStallTimer(drainMs, `no answer ${drainMs} ms after the whole body was handed over`);
     });
     if (res.status >= 200 && res.status < 300) return storedOutcome(res.body, sentBytes);
-    const detail = errorDetail(res.body);
-    const reason = `media store HTTP ${res.status}${detail ? `: ${detail}` : ''}`;
-    if (res.status === 420 || res.status === 429) return { kind: 'rateLimited', reason, sentBytes };
-    if (res.status === 408 || res.status >= 500) return { kind: 'transient', reason, sentBytes };
-    if (STALE.test(detail)) return { kind: 'stale', reason, sentBytes };
-    if (res.status === 400 && OVER_LIMIT.test(detail)) return { kind: 'refusedForGood', reason, sentBytes };
-    if (res.status >= 400) return { kind: 'refused', reason, sentBytes };
-    return { kind: 'transient', reason: `media store answered ${res.status}`, sentBytes };
-  } catch (e) {
-    if (opts.signal.aborted) return { kind: 'aborted', reason: abortReason(opts.signal), sentBytes };
-    if (stall.signal.aborted)
-      return { kind: 'transient', reason: abortReason(stall.signal).message, sentBytes };
-    if (e instanceof Error && e.name === 'FileReadError') {
-      return { kind: 'unreadable', reason: e.message, missing: (e as FileReadError).missing === true };
-    }
-    return {
-      kind: 'transient',
-      reason: `upload failed: ${e instanceof Error ? e.message : String(e)}`,
-      sentBytes,
+    const failure: UploadFailure = {
+      kind: 'storeRefused',
+      status: res.status,
+      detail: errorDetail(res.body),
     };
+    return { kind: 'failed', failure, sentBytes };
+  } catch (e) {
+    if (opts.budget.signal.aborted)
+      return { kind: 'aborted', reason: abortReason(opts.budget.signal), sentBytes };
+    const failure: UploadFailure = stalled
+      ? { kind: 'transfer', message: abortReason(upload.signal).message }
+      : e instanceof Error && e.name === 'FileReadError'
+        ? { kind: 'unreadable', message: e.message, missing: (e as FileReadError).missing === true }
+        : { kind: 'transfer', message: `upload failed: ${e instanceof Error ? e.message : String(e)}` };
+    return { kind: 'failed', failure, sentBytes };
   } finally {
     clearTimeout(timer);
-    linked.dispose();
+    upload.dispose();
   }
 }
 
-/** Cloudinary's words for signed params older than an hour. */
-const STALE = /^Stale request\b/i;
-/** Cloudinary's words for a file over the plan's size limit, and ours for the pixel limit. */
-const OVER_LIMIT = /^(File size too large|Image too large)\b/i;
-
 function storedOutcome(body: string, sentBytes: number): UploadOutcome {
-  let answer: { public_id?: unknown; version?: unknown; signature?: unknown; existing?: unknown } | undefined;
+  let answer: unknown;
   try {
     answer = JSON.parse(body);
   } catch {
     answer = undefined;
   }
-  if (
-    typeof answer?.public_id !== 'string' ||
-    typeof answer.version !== 'number' ||
-    typeof answer.signature !== 'string'
-  ) {
-    return {
-      kind: 'unconfirmed',
-      reason: 'media store answered success without public_id/version/signature',
-      sentBytes,
+  if (typeof answer !== 'object' || answer === null || Array.isArray(answer)) {
+    const failure: UploadFailure = {
+      kind: 'malformed',
+      message: 'media store answer: a success without a JSON object',
     };
+    return { kind: 'failed', failure, sentBytes };
+  }
+  const { public_id, version, signature, existing } = answer as Record<string, unknown>;
+  if (typeof public_id !== 'string' || typeof version !== 'number' || typeof signature !== 'string') {
+    return { kind: 'failed', failure: { kind: 'storeUnconfirmed' }, sentBytes };
   }
   return {
     kind: 'stored',
-    confirmation: { publicId: answer.public_id, version: answer.version, signature: answer.signature },
-    existing: answer.existing === true,
+    confirmation: { publicId: public_id, version, signature },
+    existing: existing === true,
     sentBytes,
   };
 }

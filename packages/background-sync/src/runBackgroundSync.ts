@@ -2,7 +2,7 @@
 // sign-in, upload CRUD, photos, CRUD again, download; then complete the run row and release.
 // Whatever happens — a stop, an abort, an unexpected error — the run ends with a report, its row
 // completed and its mutex released.
-import { AbortError, anySignal, Deadline, raceSignal } from './abort';
+import { isAbortLike, raceSignal } from './abort';
 import type { ApiClient } from './apiClient';
 import { errorMessage } from './apiClient';
 import { checkConnectivity } from './connectivityCheck';
@@ -10,11 +10,11 @@ import type { CrudUploader } from './crudUploader';
 import type { SyncDatabase } from './database';
 import type { Mutex } from './mutex';
 import type { Ports } from './ports';
+import { RunBudget } from './runBudget';
 import { recordRunEnd, recordRunStart, recordSkippedRun } from './runLog';
 import type { PhaseResult, RunContext, RunPhase, RunTrigger } from './runPhase';
 import { decideOutcome, type PhaseName, type PhaseReport, type RunReport, sumCounts } from './runReport';
 import type { SyncSettings } from './settings';
-import { causeOfAbort } from './stopCause';
 
 export interface RunRequest {
   /** Wall-clock budget of this run. */
@@ -37,7 +37,7 @@ export interface RunEngine {
   uploadMutex: Mutex;
   phases: { photos?: RunPhase; download?: RunPhase };
   /** The run's last step, after its row is complete (the sync health report); must not throw. */
-  afterRun?: (report: RunReport, deadline: Deadline, signal: AbortSignal) => Promise<unknown>;
+  afterRun?: (report: RunReport, budget: RunBudget) => Promise<unknown>;
   /** Called with the run's abort function while it is active, and with null when it ends. */
   setActive(run: { runId: string; abort: (reason: string) => void } | null): void;
 }
@@ -60,11 +60,14 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
     return report;
   }
 
-  const appAbort = new AbortController();
-  const deadline = new Deadline(clock, request.budgetMs, settings.safetyMarginMs, request.signal);
-  const linked = anySignal([deadline.signal, appAbort.signal]);
-  const signal = linked.signal;
-  engine.setActive({ runId, abort: (reason) => appAbort.abort(new AbortError(reason)) });
+  const budget = new RunBudget({
+    clock,
+    budgetMs: request.budgetMs,
+    marginMs: settings.safetyMarginMs,
+    ...(request.signal ? { signal: request.signal } : {}),
+  });
+  const { signal } = budget;
+  engine.setActive({ runId, abort: (reason) => budget.abort(reason) });
   logger.info('run started', { runId, trigger: request.trigger, budgetMs: request.budgetMs });
 
   const phases: PhaseReport[] = [];
@@ -77,7 +80,7 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
 
   const step = async (name: PhaseName, body: () => Promise<PhaseResult>): Promise<boolean> => {
     const t0 = clock.now();
-    const result = await bounded(body(), signal, stragglers, name);
+    const result = await bounded(body(), budget, stragglers, name);
     const report: PhaseReport = { ...result, name, durationMs: clock.now() - t0 };
     phases.push(report);
     if (report.reason && report.status === 'stopped') errors.push(`${name}: ${report.reason}`);
@@ -86,10 +89,10 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
   };
 
   const crudStep = async (): Promise<PhaseResult> => {
-    if (signal.aborted) return stoppedByAbort(signal);
+    if (signal.aborted) return stoppedByAbort(budget);
     const release = await engine.uploadMutex.acquire(`run:${runId}`, signal);
     try {
-      const r = await engine.uploader.upload({ signal, deadline });
+      const r = await engine.uploader.upload({ budget });
       const counts = {
         requests: r.requests,
         applied: r.applied,
@@ -112,7 +115,7 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
 
   const hookStep = (phase: RunPhase | undefined, ctx: RunContext) => async (): Promise<PhaseResult> => {
     if (!phase) return { status: 'skipped', reason: 'not configured' };
-    if (signal.aborted) return stoppedByAbort(signal);
+    if (signal.aborted) return stoppedByAbort(budget);
     return phase.run(ctx);
   };
 
@@ -128,22 +131,21 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
       runId,
       trigger: request.trigger,
       startedAt,
-      deadline,
-      signal,
+      budget,
       settings,
       ports,
       db,
     };
     const ok =
-      (await step('preflight', () => preflight(engine, signal, deadline))) &&
+      (await step('preflight', () => preflight(engine, budget))) &&
       (await step('crud', crudStep)) &&
       (await step('photos', hookStep(engine.phases.photos, ctx))) &&
       (await step('crud_after_photos', crudStep)) &&
       (await step('download', hookStep(engine.phases.download, ctx)));
     logger.debug('run steps finished', { runId, allDone: ok });
   } catch (e) {
-    if (signal.aborted && isAbortError(e)) {
-      phases.push({ name: 'preflight', ...stoppedByAbort(signal) });
+    if (signal.aborted && isAbortLike(e)) {
+      phases.push({ name: 'preflight', ...stoppedByAbort(budget) });
     } else {
       failure = errorMessage(e);
       errors.push(failure);
@@ -156,12 +158,11 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
   if (retryAt !== undefined) report.retryAt = retryAt;
   try {
     await recordRunEnd(db, report, settings.runLogKeep);
-    await engine.afterRun?.(report, deadline, signal);
+    await engine.afterRun?.(report, budget);
   } catch (e) {
     logger.error('run log: could not complete the run row', { runId, error: errorMessage(e) });
   } finally {
-    linked.dispose();
-    deadline.dispose();
+    budget.dispose();
     engine.setActive(null);
     if (stragglers.length === 0) releaseRun();
     else void Promise.allSettled(stragglers).then(releaseRun);
@@ -177,28 +178,31 @@ export async function runBackgroundSync(engine: RunEngine, request: RunRequest):
 }
 
 /** Step 1: the OS network state, a signed-in user, our server's health (captive portals → offline). */
-async function preflight(engine: RunEngine, signal: AbortSignal, deadline: Deadline): Promise<PhaseResult> {
+async function preflight(engine: RunEngine, budget: RunBudget): Promise<PhaseResult> {
   const { ports, settings } = engine;
   const state = await ports.connectivity.getState();
   if (!state.online) return { status: 'stopped', stopCause: 'offline', reason: 'the OS reports no network' };
   let token: string | null;
+  const waiting = budget.child();
   try {
-    token = await raceSignal(ports.auth.getToken(), signal);
+    token = await raceSignal(ports.auth.getToken(), waiting.signal);
   } catch (e) {
-    if (signal.aborted) return stoppedByAbort(signal);
+    if (budget.signal.aborted) return stoppedByAbort(budget);
     return {
       status: 'stopped',
       stopCause: 'server_unavailable',
       reason: `token provider failed: ${errorMessage(e)}`,
     };
+  } finally {
+    waiting.dispose();
   }
   if (!token) return { status: 'stopped', stopCause: 'signed_out', reason: 'no user is signed in' };
-  const timeoutMs = deadline.requestTimeoutMs(settings.requestTimeoutMs);
+  const timeoutMs = budget.requestTimeoutMs(settings.requestTimeoutMs);
   if (timeoutMs <= 0) return { status: 'stopped', stopCause: 'deadline', reason: 'no time left' };
   const check = await checkConnectivity({
     connectivity: ports.connectivity,
     api: engine.api,
-    signal,
+    budget,
     timeoutMs,
   });
   if (!check.ok) return { status: 'stopped', stopCause: check.stop.cause, reason: check.stop.reason };
@@ -212,18 +216,19 @@ async function preflight(engine: RunEngine, signal: AbortSignal, deadline: Deadl
  */
 async function bounded(
   work: Promise<PhaseResult>,
-  signal: AbortSignal,
+  budget: RunBudget,
   stragglers: Promise<unknown>[],
   name: string,
 ): Promise<PhaseResult> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let onAbort: (() => void) | undefined;
+  const { signal } = budget;
   const grace = new Promise<PhaseResult>((resolve) => {
     onAbort = () => {
       timer = setTimeout(() => {
         stragglers.push(work.catch(() => undefined));
         resolve({
-          ...stoppedByAbort(signal),
+          ...stoppedByAbort(budget),
           reason: `${name} did not stop within ${ABORT_GRACE_MS} ms of the abort`,
         });
       }, ABORT_GRACE_MS);
@@ -234,7 +239,7 @@ async function bounded(
   try {
     return await Promise.race([
       work.catch((e: unknown) => {
-        if (signal.aborted && isAbortError(e)) return stoppedByAbort(signal);
+        if (signal.aborted && isAbortLike(e)) return stoppedByAbort(budget);
         throw e;
       }),
       grace,
@@ -245,17 +250,9 @@ async function bounded(
   }
 }
 
-function stoppedByAbort(signal: AbortSignal): PhaseResult {
-  const reason: unknown = signal.reason;
-  return {
-    status: 'stopped',
-    stopCause: causeOfAbort(reason),
-    reason: reason instanceof Error ? reason.message : String(reason),
-  };
-}
-
-function isAbortError(e: unknown): boolean {
-  return e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError');
+function stoppedByAbort(budget: RunBudget): PhaseResult {
+  const stop = budget.stop() ?? { cause: 'aborted', reason: 'aborted' };
+  return { status: 'stopped', stopCause: stop.cause, reason: stop.reason };
 }
 
 function buildReport(p: {

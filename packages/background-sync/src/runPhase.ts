@@ -1,7 +1,7 @@
 // The contract between a background run and its pluggable phases (photos, download).
-import type { Deadline } from './abort';
 import type { SyncDatabase } from './database';
 import type { Ports } from './ports';
+import type { RunBudget } from './runBudget';
 import type { SyncSettings } from './settings';
 
 export type RunTrigger = 'background' | 'resume' | 'manual';
@@ -25,10 +25,12 @@ export interface RunContext {
   runId: string;
   trigger: RunTrigger;
   startedAt: number;
-  /** The run's budget; `deadline.signal` aborts at the deadline. */
-  deadline: Deadline;
-  /** Aborts on the deadline, the caller's signal, or the app turning active: pass it to every request. */
-  signal: AbortSignal;
+  /**
+   * The run's budget: its signal aborts on the deadline, the caller's signal or the app turning
+   * active; `canStart()` keeps new work out of the safety margin; `requestTimeoutMs(cap)` and
+   * `child()` bound each request; `stop()` says what its abort means. Pass it to every request.
+   */
+  budget: RunBudget;
   settings: SyncSettings;
   ports: Ports;
   db: SyncDatabase;

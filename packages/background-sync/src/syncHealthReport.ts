@@ -3,6 +3,7 @@
 // compact (a few numbers a run, at most MAX_RUNS_PER_REPORT runs a request).
 import type { BackgroundCapability, DevicePort } from './backgroundCapability';
 import type { SqlExecutor } from './database';
+import { countByState } from './photoQueueStore';
 import type { RunRow } from './runLog';
 
 export const MAX_RUNS_PER_REPORT = 50;
@@ -94,24 +95,21 @@ function toReportedRun(row: RunRow): ReportedRun {
 
 /** The queues as the Sync screen counts them. */
 export async function queueState(db: SqlExecutor): Promise<SyncHealthReport['queue']> {
+  const photos = await countByState(db);
   const row = await db.get<{
     pending: number;
-    queued: number;
-    failed: number;
     rejected: number;
     last_ok: number | null;
   }>(
     `SELECT
        (SELECT count(*) FROM ps_crud) AS pending,
-       (SELECT count(*) FROM photo_attachments WHERE state IN ('QUEUED_UPLOAD', 'UPLOADING')) AS queued,
-       (SELECT count(*) FROM photo_attachments WHERE state = 'FAILED') AS failed,
        (SELECT count(*) FROM sync_rejections) AS rejected,
        (SELECT max(finished_at) FROM sync_runs WHERE outcome = 'completed') AS last_ok`,
   );
   return {
     pendingChanges: row.pending,
-    pendingPhotos: row.queued,
-    failedPhotos: row.failed,
+    pendingPhotos: photos.QUEUED_UPLOAD + photos.UPLOADING,
+    failedPhotos: photos.FAILED,
     rejectedChanges: row.rejected,
     lastSuccessfulSyncAt: row.last_ok,
   };

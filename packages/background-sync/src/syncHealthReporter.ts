@@ -2,12 +2,12 @@
 // run's user data, after its log row is complete, and only in what is left of its budget. A report
 // that fails or does not fit stays in the log for the next run (the log keeps its last runs only,
 // so what waits is bounded). It never throws into the run.
-import type { Deadline } from './abort';
 import type { ApiClient } from './apiClient';
 import { errorMessage } from './apiClient';
 import type { DevicePort } from './backgroundCapability';
 import type { SyncDatabase } from './database';
 import type { Clock, Logger } from './ports';
+import type { RunBudget } from './runBudget';
 import type { RunReport } from './runReport';
 import { queueState, type ReportedThrough, type SyncHealthReport, unreportedRuns } from './syncHealthReport';
 import { readSyncSetting, writeSyncSetting } from './syncSettingsStore';
@@ -41,23 +41,23 @@ export class SyncHealthReporter {
    * request), never the part kept for the OS; an aborted run (app opened, OS expiry, deadline)
    * sends nothing.
    */
-  async afterRun(report: RunReport, deadline: Deadline, signal: AbortSignal): Promise<SendResult> {
-    if (signal.aborted) return { ok: false, reason: 'the run was aborted' };
+  async afterRun(report: RunReport, budget: RunBudget): Promise<SendResult> {
+    if (budget.signal.aborted) return { ok: false, reason: 'the run was aborted' };
     if (UNREACHABLE.has(report.outcome)) return { ok: false, reason: `the run ended ${report.outcome}` };
-    const windowMs = Math.min(this.opts.requestTimeoutMs, deadline.remainingMs() - deadline.marginMs / 2);
+    const windowMs = budget.requestTimeoutMs(this.opts.requestTimeoutMs, budget.marginMs / 2);
     if (windowMs <= 0) return { ok: false, reason: 'no time left in the budget' };
-    return this.send(windowMs, signal);
+    return this.send(windowMs, budget);
   }
 
   /** One report of the runs not yet accepted (one request at a time per database). */
-  send(timeoutMs: number, signal?: AbortSignal): Promise<SendResult> {
-    this.sending ??= this.sendOnce(timeoutMs, signal).finally(() => {
+  send(timeoutMs: number, budget?: RunBudget): Promise<SendResult> {
+    this.sending ??= this.sendOnce(timeoutMs, budget).finally(() => {
       this.sending = null;
     });
     return this.sending;
   }
 
-  private async sendOnce(timeoutMs: number, signal?: AbortSignal): Promise<SendResult> {
+  private async sendOnce(timeoutMs: number, budget?: RunBudget): Promise<SendResult> {
     const { db, api, device, clock, logger } = this.opts;
     try {
       const through = parseThrough(await readSyncSetting(db, THROUGH_KEY));
@@ -81,7 +81,7 @@ export class SyncHealthReporter {
       };
       const res = await api.post<{ runs: number }>(SYNC_HEALTH_PATH, body, {
         timeoutMs,
-        ...(signal ? { signal } : {}),
+        ...(budget ? { budget } : {}),
       });
       if (!res.ok) {
         const f = res.failure;

@@ -3,6 +3,7 @@
 // can link to the record. A rejected insert may no longer have its local row (the next download
 // removes what the server never took): the job then comes from the rejected op's own data.
 import type { SyncDatabase } from './database';
+import { listFailedOnJobs } from './photoQueueStore';
 
 export interface PhotoIssue {
   photoId: string;
@@ -43,26 +44,10 @@ export async function getSyncIssues(
   const limit = opts.limit ?? 100;
   const scheduleFilter = opts.scheduleId === undefined ? '' : 'WHERE schedule_id = ?';
   const args = opts.scheduleId === undefined ? [limit] : [opts.scheduleId, limit];
-  const photos = await db.getAll<{
-    id: string;
-    schedule_id: string | null;
-    customer: string | null;
-    kind: string | null;
-    local_path: string | null;
-    attempts: number;
-    last_error: string | null;
-    taken_at: string | null;
-  }>(
-    `SELECT * FROM (
-       SELECT a.id, p.schedule_id, s.customer, p.kind, a.local_path, a.attempts, a.last_error, p.taken_at,
-              a.created_at
-         FROM photo_attachments a
-         LEFT JOIN photos p ON p.id = a.id
-         LEFT JOIN schedules s ON s.id = p.schedule_id
-        WHERE a.state = 'FAILED')
-     ${scheduleFilter} ORDER BY created_at DESC LIMIT ?`,
-    args,
-  );
+  const photos = await listFailedOnJobs(db, {
+    limit,
+    ...(opts.scheduleId === undefined ? {} : { scheduleId: opts.scheduleId }),
+  });
   const changes = await db.getAll<{
     id: string;
     op: string | null;

@@ -1,6 +1,7 @@
 // What the Sync screen shows: pending changes, photos by state, recent runs (killed ones named as
 // such), rejected changes, and when sync last succeeded.
 import type { SyncDatabase } from './database';
+import { countByState, listFailed } from './photoQueueStore';
 import { listRuns, type RunSummary } from './runLog';
 
 export interface RejectionSummary {
@@ -50,18 +51,8 @@ export async function getSyncOverview(
 ): Promise<SyncOverview> {
   return db.readTransaction(async (tx) => {
     const pending = await tx.get<{ n: number }>('SELECT count(*) AS n FROM ps_crud');
-    const states = await tx.getAll<{ state: string; n: number }>(
-      'SELECT state, count(*) AS n FROM photo_attachments GROUP BY state',
-    );
-    const failed = await tx.getAll<{
-      id: string;
-      local_path: string | null;
-      attempts: number;
-      last_error: string | null;
-    }>(
-      "SELECT id, local_path, attempts, last_error FROM photo_attachments WHERE state = 'FAILED' ORDER BY created_at DESC LIMIT ?",
-      [opts.failedPhotos ?? 50],
-    );
+    const states = await countByState(tx);
+    const failed = await listFailed(tx, opts.failedPhotos ?? 50);
     const lastRuns = await listRuns(tx, opts.runs ?? 20, opts.activeRunId);
     const rejectionTotal = await tx.get<{ n: number }>('SELECT count(*) AS n FROM sync_rejections');
     const rejections = await tx.getAll<{
@@ -83,7 +74,7 @@ export async function getSyncOverview(
     return {
       pendingChanges: pending.n,
       photos: {
-        byState: Object.fromEntries(states.map((s) => [s.state, s.n])),
+        byState: Object.fromEntries(Object.entries(states).filter(([, n]) => n > 0)),
         failed: failed.map((f) => ({
           id: f.id,
           localPath: f.local_path,

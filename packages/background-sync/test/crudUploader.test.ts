@@ -2,8 +2,9 @@
 // support/crudFakes). The server and kill tests check the same code end to end; these are fast
 // enough for mutation testing and pin down each decision the uploader makes.
 import { afterEach, describe, expect, it } from 'vitest';
-import { Deadline, TimeoutError } from '../src/abort';
+import { TimeoutError } from '../src/abort';
 import { CrudUploader, type CrudUploaderDeps, type UploadAnswer } from '../src/crudUploader';
+import { RunBudget } from '../src/runBudget';
 import type { SyncSettings } from '../src/settings';
 import {
   FakeCrudDb,
@@ -20,9 +21,9 @@ type UploaderSettings = Pick<
   'crudMaxOps' | 'crudMaxBytes' | 'crudServerMaxBytes' | 'requestTimeoutMs'
 >;
 
-const deadlines: Deadline[] = [];
+const budgets: RunBudget[] = [];
 afterEach(() => {
-  for (const d of deadlines.splice(0)) d.dispose();
+  for (const b of budgets.splice(0)) b.dispose();
 });
 
 function setup(settings: Partial<UploaderSettings> = {}, extra: Partial<CrudUploaderDeps> = {}) {
@@ -51,8 +52,9 @@ function setup(settings: Partial<UploaderSettings> = {}, extra: Partial<CrudUplo
     },
     ...extra,
   });
-  const upload = (opts: { signal?: AbortSignal; deadline?: Deadline } = {}) =>
-    uploader.upload({ signal: opts.signal ?? new AbortController().signal, ...opts });
+  /** An upload under a budget: a plain abort `signal`, or a run's `budget`. */
+  const upload = (opts: { signal?: AbortSignal; budget?: RunBudget } = {}) =>
+    uploader.upload({ budget: opts.budget ?? new RunBudget(opts.signal ? { signal: opts.signal } : {}) });
   return { db, server, clock, uploader, upload, logs };
 }
 
@@ -517,7 +519,7 @@ describe('CrudUploader: stops', () => {
       });
       db.addTransaction(1, [1]);
       server.answer = () => ({ networkError: 'socket hang up' });
-      const r = await uploader.upload({ signal: new AbortController().signal });
+      const r = await uploader.upload();
       expect(r).toMatchObject({
         status: 'stopped',
         requests: 1,
@@ -570,27 +572,27 @@ describe('CrudUploader: stops', () => {
   });
 
   it.each([
-    ['a string', 'plain'],
-    ['null', null],
-  ])('an abort whose reason is %s still stops with a reason', async (_kind, reason) => {
+    ['a string', 'plain', 'plain'],
+    ['null', null, 'aborted'],
+  ])('an abort whose reason is %s still stops with a reason', async (_kind, reason, expected) => {
     const { db, upload } = setup();
     db.addTransaction(1, [1]);
     const ctl = new AbortController();
     ctl.abort(reason);
     const r = await upload({ signal: ctl.signal });
-    expect(r.stop).toEqual({ cause: 'aborted', reason: 'aborted' });
+    expect(r.stop).toEqual({ cause: 'aborted', reason: expected });
   });
 
   it('a deadline reached while planning stops before the request', async () => {
     const { db, server, upload, clock } = setup();
     db.addTransaction(null, [1]);
-    const deadline = new Deadline(clock, 60_000, 10_000);
-    deadlines.push(deadline);
+    const deadline = new RunBudget({ clock, budgetMs: 60_000, marginMs: 10_000 });
+    budgets.push(deadline);
     // The request timeout was taken before the plan's query; the query itself used up the time.
     db.onQuery = () => {
       clock.jump(55_000);
     };
-    const r = await upload({ deadline });
+    const r = await upload({ budget: deadline });
     expect(r.stop).toEqual({ cause: 'deadline', reason: 'no time left for another upload request' });
     expect(server.requests).toHaveLength(0);
   });
@@ -636,13 +638,13 @@ describe('CrudUploader: stops', () => {
     const { db, server, upload, clock } = setup({ crudMaxOps: 1 });
     db.addTransaction(null, [1]);
     db.addTransaction(null, [1]);
-    const deadline = new Deadline(clock, 60_000, 10_000);
-    deadlines.push(deadline);
+    const deadline = new RunBudget({ clock, budgetMs: 60_000, marginMs: 10_000 });
+    budgets.push(deadline);
     server.answer = (req) => {
       clock.jump(50_000); // the first request used up the time outside the margin
       return applyAll(req);
     };
-    const r = await upload({ deadline, signal: deadline.signal });
+    const r = await upload({ budget: deadline });
     expect(server.requests).toHaveLength(1);
     expect(r).toMatchObject({
       status: 'stopped',
@@ -655,9 +657,9 @@ describe('CrudUploader: stops', () => {
     const { db, server, upload, clock } = setup({ crudMaxOps: 1 });
     db.addTransaction(null, [1]);
     db.addTransaction(null, [1]);
-    const deadline = new Deadline(clock, 60_000, 10_000);
-    deadlines.push(deadline);
-    const r = await upload({ deadline, signal: deadline.signal });
+    const deadline = new RunBudget({ clock, budgetMs: 60_000, marginMs: 10_000 });
+    budgets.push(deadline);
+    const r = await upload({ budget: deadline });
     expect(server.requests).toHaveLength(2);
     expect(r.status).toBe('done');
   });
@@ -666,8 +668,12 @@ describe('CrudUploader: stops', () => {
     const { db, server, upload, clock } = setup();
     db.addTransaction(null, [1]);
     // canStart() is true (just outside the margin) but min(cap, remaining − margin) rounds to 0 here.
-    const deadline = { canStart: () => true, requestTimeoutMs: () => 0 } as unknown as Deadline;
-    const r = await upload({ deadline });
+    const deadline = {
+      canStart: () => true,
+      requestTimeoutMs: () => 0,
+      stop: () => undefined,
+    } as unknown as RunBudget;
+    const r = await upload({ budget: deadline });
     expect(r.stop?.cause).toBe('deadline');
     expect(server.requests).toHaveLength(0);
     expect(clock.now()).toBe(1_000_000);
@@ -676,19 +682,19 @@ describe('CrudUploader: stops', () => {
   it("a request's timeout is what the deadline leaves outside its margin, not the cap", async () => {
     const { db, server, upload, clock } = setup({ requestTimeoutMs: 60_000 });
     db.addTransaction(null, [1]);
-    const deadline = new Deadline(clock, 10_030, 10_000);
-    deadlines.push(deadline);
+    const deadline = new RunBudget({ clock, budgetMs: 10_030, marginMs: 10_000 });
+    budgets.push(deadline);
     server.answer = (_req, _i, signal) =>
       new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(signal.reason)));
-    const r = await upload({ deadline });
+    const r = await upload({ budget: deadline });
     expect(r.stop).toEqual({ cause: 'server_unavailable', reason: 'no answer within 30 ms' });
   });
 
   it('an empty queue is done even when the deadline has passed', async () => {
     const { upload, clock } = setup();
-    const deadline = new Deadline(clock, 0, 10_000);
-    deadlines.push(deadline);
-    const r = await upload({ deadline });
+    const deadline = new RunBudget({ clock, budgetMs: 0, marginMs: 10_000 });
+    budgets.push(deadline);
+    const r = await upload({ budget: deadline });
     expect(r.status).toBe('done');
   });
 });

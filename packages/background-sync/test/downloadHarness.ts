@@ -1,7 +1,7 @@
 // Test support for the download tests: a SyncController with a connector taking credentials from a
 // token function, and a RunContext for calling the download phase directly.
 import { createNodePorts, type NodePorts } from '../node/nodePorts';
-import { Deadline } from '../src/abort';
+import { RunBudget } from '../src/runBudget';
 import type { RunContext } from '../src/runPhase';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
 import { SyncController } from '../src/syncController';
@@ -63,21 +63,20 @@ export function runContext(
   options: { budgetMs?: number; settings?: Partial<SyncSettings>; signal?: AbortSignal } = {},
 ): RunContext & { dispose(): void } {
   const settings = { ...TEST_SETTINGS, ...options.settings };
-  const deadline = new Deadline(
-    ports.clock,
-    options.budgetMs ?? 30_000,
-    settings.safetyMarginMs,
-    options.signal,
-  );
+  const budget = new RunBudget({
+    clock: ports.clock,
+    budgetMs: options.budgetMs ?? 30_000,
+    marginMs: settings.safetyMarginMs,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   return {
     runId: `test-${++runCounter}`,
     trigger: 'manual',
     startedAt: ports.clock.now(),
-    deadline,
-    signal: deadline.signal,
+    budget,
     settings,
     ports,
     db: t.syncDb,
-    dispose: () => deadline.dispose(),
+    dispose: () => budget.dispose(),
   };
 }

@@ -3,10 +3,10 @@
 // PHOTO_CHILD (JSON, see PhotoChildConfig). Prints `report <json>` when the pass ends.
 
 import { createNodePorts } from '../node/nodePorts';
-import { Deadline } from '../src/abort';
 import { ApiClient } from '../src/apiClient';
 import { CrudUploader } from '../src/crudUploader';
 import { PhotoAttachmentQueue } from '../src/photoQueue';
+import { RunBudget } from '../src/runBudget';
 import { DEFAULT_SETTINGS } from '../src/settings';
 import type { PhotoChildConfig, PhotoChildReport } from './photoFixtures';
 import { silentLogger } from './photoFixtures';
@@ -50,7 +50,7 @@ if (config.uploadCrudFirst) {
     logger: ports.logger,
     settings,
   });
-  await uploader.upload({ signal: new AbortController().signal });
+  await uploader.upload();
 }
 
 const memory = { baselineRss: 0, peakRss: 0, baselineArrayBuffers: 0, peakArrayBuffers: 0 };
@@ -71,10 +71,10 @@ if (config.sampleMemory) {
     memory.peakArrayBuffers = Math.max(memory.peakArrayBuffers, now.arrayBuffers);
   }, 5);
 }
-const deadline = new Deadline(ports.clock, 60_000, settings.safetyMarginMs);
-const result = await queue.processQueue({ deadline });
+const budget = new RunBudget({ clock: ports.clock, budgetMs: 60_000, marginMs: settings.safetyMarginMs });
+const result = await queue.processQueue({ budget });
 clearInterval(sampler);
-deadline.dispose();
+budget.dispose();
 const report: PhotoChildReport = { result, ...(config.sampleMemory ? { memory } : {}) };
 process.stdout.write(`report ${JSON.stringify(report)}\n`);
 await t.close();

@@ -96,7 +96,7 @@ describe('kill after the store saved, before SYNCED', () => {
       const queue = new PhotoAttachmentQueue({ db: after.syncDb, ports });
       expect(await queue.get(shot.photoId)).toMatchObject({ state: 'SYNCED' });
       const engine = createBackgroundSync({ db: after.syncDb, ports, settings: TEST_SETTINGS });
-      expect(await engine.uploader.upload({ signal: new AbortController().signal })).toMatchObject({
+      expect(await engine.uploader.upload()).toMatchObject({
         status: 'done',
         rejected: 0,
       });

@@ -3,10 +3,10 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Deadline } from '../src/abort';
 import { PhotoAttachmentQueue } from '../src/photoQueue';
 import { markFailed, markSynced, markUploading, selectDue } from '../src/photoQueueStore';
 import type { FetchPort } from '../src/ports';
+import { RunBudget } from '../src/runBudget';
 import { DEFAULT_SETTINGS } from '../src/settings';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
 import { openTestDatabase, type TestDatabase } from './support/testDatabase';
@@ -39,8 +39,8 @@ afterEach(async () => {
   rmSync(ports.captureDir, { recursive: true, force: true });
 });
 
-function deadline(budgetMs = 60_000, marginMs = 1_000) {
-  return new Deadline(ports.clock, budgetMs, marginMs);
+function budget(budgetMs = 60_000, marginMs = 1_000) {
+  return new RunBudget({ clock: ports.clock, budgetMs, marginMs });
 }
 
 async function enqueueOne(bytes = 2_000) {
@@ -165,12 +165,12 @@ describe('processQueue before any upload', () => {
     await applyPendingCrud();
     await queue.updateSettings({ wifiOnly: true });
     ports.connectivity.set({ metered: true });
-    const report = await queue.processQueue({ deadline: deadline() });
+    const report = await queue.processQueue({ budget: budget() });
     expect(report.status).toBe('skipped');
     expect(report.reason).toMatch(/Wi-Fi only/);
     expect(fetched).toEqual([]);
     ports.connectivity.set({ metered: false });
-    expect((await queue.processQueue({ deadline: deadline() })).status).toBe('stopped'); // it tries now
+    expect((await queue.processQueue({ budget: budget() })).status).toBe('stopped'); // it tries now
     expect(fetched).toHaveLength(1);
   });
 
@@ -178,7 +178,7 @@ describe('processQueue before any upload', () => {
     const shot = await enqueueOne();
     await applyPendingCrud();
     rmSync(join(ports.documentsDir, `photos/${shot.photoId}.jpg`));
-    const report = await queue.processQueue({ deadline: deadline() });
+    const report = await queue.processQueue({ budget: budget() });
     expect(report.counts).toMatchObject({ due: 1, failed: 1, left: 0 });
     expect(await queue.get(shot.photoId)).toMatchObject({
       state: 'FAILED',
@@ -191,14 +191,14 @@ describe('processQueue before any upload', () => {
   it('stops as offline or server_unavailable when signing cannot reach the server; nothing counts as an attempt', async () => {
     const shot = await enqueueOne();
     await applyPendingCrud();
-    const unreachable = await queue.processQueue({ deadline: deadline() });
+    const unreachable = await queue.processQueue({ budget: budget() });
     expect(unreachable).toMatchObject({
       status: 'stopped',
       stopCause: 'server_unavailable',
       counts: { due: 1, left: 1 },
     });
     ports.connectivity.set({ online: false });
-    const offline = await queue.processQueue({ deadline: deadline() });
+    const offline = await queue.processQueue({ budget: budget() });
     expect(offline).toMatchObject({ status: 'stopped', stopCause: 'offline', counts: { left: 1 } });
     expect(await queue.get(shot.photoId)).toMatchObject({ state: 'QUEUED_UPLOAD', attempts: 0 });
   });
@@ -210,7 +210,7 @@ describe('processQueue before any upload', () => {
       db: t.syncDb,
       ports: { ...ports, auth: { getToken: async () => null } },
     });
-    const report = await signedOut.processQueue({ deadline: deadline() });
+    const report = await signedOut.processQueue({ budget: budget() });
     expect(report).toMatchObject({ status: 'stopped', stopCause: 'signed_out', counts: { left: 1 } });
     expect(fetched).toEqual([]);
   });
@@ -219,7 +219,7 @@ describe('processQueue before any upload', () => {
     await enqueueOne();
     await enqueueOne();
     await applyPendingCrud();
-    const report = await queue.processQueue({ deadline: deadline(900, 1_000) });
+    const report = await queue.processQueue({ budget: budget(900, 1_000) });
     expect(report).toMatchObject({ status: 'stopped', stopCause: 'deadline', counts: { due: 2, left: 2 } });
     expect(fetched).toEqual([]);
   });

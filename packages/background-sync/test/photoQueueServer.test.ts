@@ -14,13 +14,13 @@ import {
 import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeUploadFile, nodeUploadFile } from '../node/nodeUploadFile';
-import { Deadline } from '../src/abort';
 import { createBackgroundSync } from '../src/backgroundSync';
 import { createPhotoPhase } from '../src/photoPhase';
 import { PhotoAttachmentQueue } from '../src/photoQueue';
 import { saveSigned } from '../src/photoQueueStore';
 import { signPhotos } from '../src/photoSigner';
 import type { Clock, FetchPort, UploadFilePort } from '../src/ports';
+import { RunBudget } from '../src/runBudget';
 import type { RunReport } from '../src/runReport';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
@@ -124,14 +124,14 @@ async function setup(
     return shots;
   };
   const pass = async () => {
-    const deadline = new Deadline(ports.clock, 30_000, settings.safetyMarginMs);
+    const budget = new RunBudget({ clock: ports.clock, budgetMs: 30_000, marginMs: settings.safetyMarginMs });
     try {
-      return await queue.processQueue({ deadline });
+      return await queue.processQueue({ budget });
     } finally {
-      deadline.dispose();
+      budget.dispose();
     }
   };
-  const uploadCrud = () => engine.uploader.upload({ signal: new AbortController().signal });
+  const uploadCrud = () => engine.uploader.upload();
   return { t, ports, queue, engine, settings, requests, signed, capture, pass, uploadCrud };
 }
 
@@ -338,11 +338,10 @@ describe('photo queue pass', () => {
     const [fresh, stale] = await capture(2, 3_000);
     await uploadCrud();
     const answer = await signPhotos(engine.api, [fresh!.photoId, stale!.photoId], {
-      signal: new AbortController().signal,
+      budget: new RunBudget({}),
       timeoutMs: 5_000,
-      connectivity: ports.connectivity,
     });
-    if (!answer.ok) throw new Error(answer.stop.reason);
+    if (!answer.ok) throw new Error(JSON.stringify(answer.failure));
     const now = ports.clock.now();
     for (const u of answer.uploads) {
       const signedAt = u.photoId === fresh!.photoId ? now - 49 * 60_000 : now - 51 * 60_000;

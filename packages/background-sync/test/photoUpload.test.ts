@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeUploadFile } from '../node/nodeUploadFile';
 import { AbortError } from '../src/abort';
+import { classify } from '../src/failurePolicy';
 import { uploadPhoto } from '../src/photoUpload';
+import { RunBudget } from '../src/runBudget';
 import { capturePhoto } from './photoFixtures';
 
 let dir: string;
@@ -48,10 +50,21 @@ function upload(
     path,
     url,
     fields: { public_id: 'p' },
-    signal,
+    budget: new RunBudget({ signal }),
     stallMs,
     drainFloorBytesPerSec,
   });
+}
+
+const online = { getState: async () => ({ online: true, metered: false }) };
+
+/** The upload, and for a failure what the failure policy makes of it. */
+async function verdict(
+  path: string,
+  ...rest: Parameters<typeof upload> extends [string, ...infer R] ? R : never
+) {
+  const outcome = await upload(path, ...rest);
+  return outcome.kind === 'failed' ? await classify(outcome.failure, online) : outcome;
 }
 
 describe('uploadPhoto', () => {
@@ -69,13 +82,13 @@ describe('uploadPhoto', () => {
   it('counts a 4xx against the item, never a 5xx or 408', async () => {
     const { path } = capturePhoto(dir, 1_000);
     answer = json(400, { error: { message: 'Invalid image file' } });
-    expect(await upload(path)).toMatchObject({
-      kind: 'refused',
+    expect(await verdict(path)).toEqual({
+      fate: 'attempt',
       reason: 'media store HTTP 400: Invalid image file',
     });
     for (const status of [500, 503, 408]) {
       answer = json(status, {});
-      expect(await upload(path)).toMatchObject({ kind: 'transient', reason: `media store HTTP ${status}` });
+      expect(await verdict(path)).toEqual({ fate: 'transient', reason: `media store HTTP ${status}` });
     }
   });
 
@@ -83,7 +96,7 @@ describe('uploadPhoto', () => {
     const { path } = capturePhoto(dir, 1_000);
     for (const status of [420, 429]) {
       answer = json(status, { error: { message: 'Rate Limit Exceeded' } });
-      expect(await upload(path)).toMatchObject({ kind: 'rateLimited' });
+      expect(await verdict(path)).toMatchObject({ fate: 'stop', stop: { cause: 'server_unavailable' } });
     }
     for (const status of [400, 401]) {
       answer = json(status, {
@@ -91,20 +104,29 @@ describe('uploadPhoto', () => {
           message: 'Stale request - reported time is 2026-12-06 07:00:00 +0000 which is more than 1 hour ago',
         },
       });
-      expect(await upload(path)).toMatchObject({ kind: 'stale' });
+      expect(await verdict(path)).toMatchObject({ fate: 'resign', confirmExisting: false });
     }
     answer = json(400, { error: { message: 'File size too large. Got 12419652. Maximum is 10485760.' } });
-    expect(await upload(path)).toMatchObject({
-      kind: 'refusedForGood',
+    expect(await verdict(path)).toEqual({
+      fate: 'fail',
       reason: 'media store HTTP 400: File size too large. Got 12419652. Maximum is 10485760.',
     });
     answer = json(400, {
       error: { message: 'Image too large: 6000x5000 is 30000000 pixels. Maximum is 25000000.' },
     });
-    expect(await upload(path)).toMatchObject({ kind: 'refusedForGood' });
+    expect(await verdict(path)).toMatchObject({ fate: 'fail' });
     // An existing asset's answer without its signature: for the server to confirm, not the photo's fault.
     answer = json(200, { public_id: 'vhd/o/photos/p', version: 3, existing: true });
-    expect(await upload(path)).toMatchObject({ kind: 'unconfirmed' });
+    expect(await verdict(path)).toMatchObject({ fate: 'resign', confirmExisting: true });
+    // A success that is not JSON at all is a malformed answer: the pass stops, no attempt.
+    answer = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>ok</html>');
+    expect(await verdict(path)).toEqual({
+      fate: 'stop',
+      stop: {
+        cause: 'server_unavailable',
+        reason: 'malformed media store answer: a success without a JSON object',
+      },
+    });
   });
 
   it('abandons an upload whose answer never comes as transient (not an attempt)', async () => {
@@ -113,9 +135,14 @@ describe('uploadPhoto', () => {
     // The whole body was handed over: stall time + 1,000 bytes at 10,000 B/s.
     const outcome = await upload(path, new AbortController().signal, 300);
     expect(outcome).toMatchObject({
-      kind: 'transient',
-      reason: 'no answer 400 ms after the whole body was handed over',
+      kind: 'failed',
+      failure: { kind: 'transfer', message: 'no answer 400 ms after the whole body was handed over' },
       sentBytes: 1_000,
+    });
+    expect(
+      await classify((outcome as { failure: Parameters<typeof classify>[0] }).failure, online),
+    ).toMatchObject({
+      fate: 'transient',
     });
   });
 
@@ -142,11 +169,14 @@ describe('uploadPhoto', () => {
     expect(await pending).toMatchObject({ kind: 'aborted', reason: { message: 'app became active' } });
 
     answer = (req) => req.socket.destroy();
-    expect(await upload(path)).toMatchObject({
-      kind: 'transient',
+    expect(await verdict(path)).toMatchObject({
+      fate: 'transient',
       reason: expect.stringMatching(/^upload failed/),
     });
 
-    expect(await upload(join(dir, 'gone.jpg'))).toMatchObject({ kind: 'unreadable', missing: true });
+    expect(await upload(join(dir, 'gone.jpg'))).toMatchObject({
+      kind: 'failed',
+      failure: { kind: 'unreadable', missing: true },
+    });
   });
 });

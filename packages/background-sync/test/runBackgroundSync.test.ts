@@ -177,8 +177,8 @@ describe('runBackgroundSync (in-process)', () => {
     // The phases got the run's context.
     const ctx = photos.calls[0];
     expect(ctx).toMatchObject({ runId: report.runId, trigger: 'manual', startedAt });
-    expect(ctx?.signal.aborted).toBe(false);
-    expect(ctx?.deadline.endsAt).toBe(startedAt + 30_000);
+    expect(ctx?.budget.signal.aborted).toBe(false);
+    expect(ctx?.budget.endsAt).toBe(startedAt + 30_000);
     expect(download.calls).toHaveLength(1);
 
     // The run row was opened and completed; the run was active and is no longer; mutexes are free.
@@ -354,11 +354,11 @@ describe('runBackgroundSync (in-process)', () => {
   it('afterRun gets the final report, the deadline and the signal once the row is complete', async () => {
     const t = setup();
     const seen: Array<{ outcome: string; rowDone: boolean; endsAt: number; aborted: boolean }> = [];
-    t.engine.afterRun = async (report, deadline, signal) => {
+    t.engine.afterRun = async (report, { endsAt, signal }) => {
       seen.push({
         outcome: report.outcome,
         rowDone: t.runLog.finished !== undefined,
-        endsAt: deadline.endsAt,
+        endsAt,
         aborted: signal.aborted,
       });
     };
@@ -399,7 +399,7 @@ describe('runBackgroundSync (in-process)', () => {
       'photos',
       (ctx) =>
         new Promise<PhaseResult>((_resolve, reject) => {
-          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
+          ctx.budget.signal.addEventListener('abort', () => reject(ctx.budget.signal.reason));
           t.abort('app became active');
         }),
     );

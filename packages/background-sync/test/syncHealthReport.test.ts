@@ -155,7 +155,7 @@ describe('the sync health report', () => {
         photos: {
           name: 'photos',
           run: async (ctx) => {
-            while (ctx.deadline.remainingMs() > 400) await new Promise((r) => setTimeout(r, 20));
+            while (ctx.budget.remainingMs() > 400) await new Promise((r) => setTimeout(r, 20));
             return { status: 'done' };
           },
         },
