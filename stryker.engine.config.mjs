@@ -46,7 +46,7 @@ export const strykerPlugins = [
       reason: 'the message reaches only a log line',
     },
     {
-      file: 'src/retryPolicy.ts',
+      file: 'src/failurePolicy.ts',
       code: "value === ''",
       reason: "'' fails the number pattern and Date.parse('') is NaN: unreadable either way",
     },
@@ -71,12 +71,14 @@ export default strykerOptions({
   mutate: [
     'packages/background-sync/src/crudUploader.ts',
     'packages/background-sync/src/photoQueue.ts',
+    'packages/background-sync/src/photoQueuePass.ts',
     'packages/background-sync/src/photoQueueStore.ts',
     'packages/background-sync/src/syncController.ts',
     'packages/background-sync/src/mutex.ts',
     'packages/background-sync/src/runBackgroundSync.ts',
     'packages/background-sync/src/downloadPhase.ts',
-    'packages/background-sync/src/retryPolicy.ts',
+    'packages/background-sync/src/failurePolicy.ts',
+    'packages/background-sync/src/runBudget.ts',
   ],
   timeoutMS: 10_000,
 });

@@ -12,11 +12,12 @@ export default defineProject({
     name: '@vhd/background-sync:mutation',
     include: [
       'src/abort.test.ts',
+      'src/runBudget.test.ts',
       'test/crudPayload.test.ts',
       'test/crudUploader.test.ts',
       'test/mutex.test.ts',
       'test/photoQueueMemory.test.ts',
-      'test/retryPolicy.test.ts',
+      'test/failurePolicy.test.ts',
       'test/runReport.test.ts',
       'test/syncControllerLocal.test.ts',
       'test/runBackgroundSync.test.ts',

@@ -19,7 +19,7 @@ import {
   expediteQueued,
   getItem,
   insertQueuedPhoto,
-  listItems,
+  listPhotoItems,
   type PhotoAttachment,
   type PhotoState,
   requeueFailed,
@@ -203,7 +203,7 @@ export class PhotoAttachmentQueue {
 
   /** Items in the given states, oldest first (all when none given). */
   list(states?: PhotoState[]): Promise<PhotoAttachment[]> {
-    return listItems(this.db, states);
+    return listPhotoItems(this.db, states);
   }
 
   stats(): Promise<Record<PhotoState, number>> {

@@ -145,7 +145,7 @@ export function insertQueuedPhoto(
 }
 
 /** Items in the given states (all when none given), oldest first. */
-export function listItems(db: SqlExecutor, states?: PhotoState[]): Promise<PhotoAttachment[]> {
+export function listPhotoItems(db: SqlExecutor, states?: PhotoState[]): Promise<PhotoAttachment[]> {
   const where = states?.length ? `WHERE state IN (${states.map(() => '?').join(', ')})` : '';
   return db.getAll<PhotoAttachment>(
     `SELECT * FROM photo_attachments ${where} ORDER BY created_at, id`,

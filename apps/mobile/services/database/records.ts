@@ -20,18 +20,6 @@ export interface InvoiceRow {
   issued_at: string | null;
 }
 
-export interface PhotoRow {
-  id: string;
-  kind: string | null;
-  taken_at: string | null;
-  cloudinary_url: string | null;
-  /** From the local-only queue: the original under the documents directory, while kept. */
-  local_path: string | null;
-  /** From the local-only queue: QUEUED_UPLOAD, UPLOADING, SYNCED, FAILED; null for photos of others. */
-  state: string | null;
-  last_error: string | null;
-}
-
 export const INVOICE_STATUSES = ['draft', 'sent', 'paid'] as const;
 
 /** A new uuid from PowerSync's SQLite `uuid()` function. */

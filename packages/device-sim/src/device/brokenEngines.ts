@@ -1,7 +1,7 @@
 // Two deliberately broken engines, for proving that the trials catch such bugs (a device-child
 // option; never used otherwise). Each wraps one port of the real engine to misbehave.
 import { basename, extname } from 'node:path';
-import type { SyncDatabase, UploadFilePort } from '@vhd/background-sync';
+import { markSynced, type SyncDatabase, type UploadFilePort } from '@vhd/background-sync';
 
 /**
  * The database as the uploader sees it, but every CRUD batch is completed locally as soon as it is
@@ -28,10 +28,7 @@ export function completeCrudBeforeAnswer(db: SyncDatabase): SyncDatabase {
 export function markSyncedBeforeStore(db: SyncDatabase, upload: UploadFilePort): UploadFilePort {
   return async (localPath, url, fields, signal, onProgress) => {
     const photoId = basename(localPath, extname(localPath));
-    await db.execute(`UPDATE photo_attachments SET state = 'SYNCED', synced_at = ? WHERE id = ?`, [
-      Date.now(),
-      photoId,
-    ]);
+    await markSynced(db, photoId, Date.now(), null);
     return upload(localPath, url, fields, signal, onProgress);
   };
 }

@@ -23,6 +23,7 @@ import {
   createDownloadPhase,
   createPhotoPhase,
   createSystemOwner,
+  listPhotoItems,
   PhotoAttachmentQueue,
   type RunReport,
   type RunRequest,
@@ -309,14 +310,8 @@ export class DeviceApp {
     for (const table of Object.keys(SYNCED_TABLES)) {
       rows[table] = await db.getAll<Record<string, unknown>>(`SELECT * FROM ${table} ORDER BY id`);
     }
-    const photos = await db.getAll<{
-      id: string;
-      state: string;
-      attempts: number;
-      last_error: string | null;
-      local_path: string | null;
-      size: number;
-    }>('SELECT id, state, attempts, last_error, local_path, size FROM photo_attachments ORDER BY id');
+    // The engine's queue, through its read API, in id order (a snapshot compares by id).
+    const photos = (await listPhotoItems(db)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
     const rejections = await db.getAll<{
       op_id: number;
       op: string | null;

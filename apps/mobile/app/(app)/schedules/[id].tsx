@@ -2,7 +2,7 @@
 // photo queue (moved into the documents directory, row + queue item in one transaction); the
 // background sync uploads it. The capture survives Android destroying the app while the camera is
 // open (services/capture/pendingCapture).
-import { byInstant, instantOf } from '@vhd/background-sync';
+import { instantOf, type SchedulePhotoRow, schedulePhotosQuery } from '@vhd/background-sync';
 import * as ImagePicker from 'expo-image-picker';
 import { Stack, useLocalSearchParams, useRouter } from 'expo-router';
 import { useState } from 'react';
@@ -16,7 +16,6 @@ import {
   createInvoice,
   formatCents,
   type InvoiceRow,
-  type PhotoRow,
   type ScheduleRow,
   setScheduleStatus,
 } from '../../../services/database/records';
@@ -31,12 +30,8 @@ export default function ScheduleScreen() {
   const [error, setError] = useState<string | null>(null);
   const schedules = useLiveQuery<ScheduleRow>('SELECT * FROM schedules WHERE id = ?', [id]);
   const invoices = useLiveQuery<InvoiceRow>('SELECT * FROM invoices WHERE schedule_id = ? ORDER BY id', [id]);
-  const photos = useLiveQuery<PhotoRow>(
-    `SELECT p.id, p.kind, p.taken_at, p.cloudinary_url, a.local_path, a.state, a.last_error
-       FROM photos p LEFT JOIN photo_attachments a ON a.id = p.id
-      WHERE p.schedule_id = ? ORDER BY ${byInstant('p.taken_at')}, p.id`,
-    [id],
-  );
+  const photosQuery = schedulePhotosQuery(id);
+  const photos = useLiveQuery<SchedulePhotoRow>(photosQuery.sql, photosQuery.parameters);
   const schedule = schedules[0];
 
   const capture = async (kind: Kind) => {
