@@ -1,94 +1,18 @@
 // The abort helpers must work on Hermes, which may lack AbortSignal.any, AbortSignal.timeout and
-// AbortSignal.prototype.throwIfAborted: delete them before the module is loaded.
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+// AbortSignal.prototype.throwIfAborted: they are deleted before the module is loaded.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withoutModernAbortApis } from '../test/support/withoutModernAbort';
 
 type AbortModule = typeof import('./abort');
 let m: AbortModule;
-
-const saved = {
-  any: Object.getOwnPropertyDescriptor(AbortSignal, 'any'),
-  timeout: Object.getOwnPropertyDescriptor(AbortSignal, 'timeout'),
-  throwIfAborted: Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'throwIfAborted'),
-};
+let restore: () => void;
 
 beforeAll(async () => {
-  Reflect.deleteProperty(AbortSignal, 'any');
-  Reflect.deleteProperty(AbortSignal, 'timeout');
-  Reflect.deleteProperty(AbortSignal.prototype, 'throwIfAborted');
-  expect('any' in AbortSignal).toBe(false);
-  expect('timeout' in AbortSignal).toBe(false);
-  expect('throwIfAborted' in new AbortController().signal).toBe(false);
+  restore = withoutModernAbortApis();
   m = await import('./abort');
 });
 
-afterAll(() => {
-  vi.useRealTimers();
-  if (saved.any) Object.defineProperty(AbortSignal, 'any', saved.any);
-  if (saved.timeout) Object.defineProperty(AbortSignal, 'timeout', saved.timeout);
-  if (saved.throwIfAborted)
-    Object.defineProperty(AbortSignal.prototype, 'throwIfAborted', saved.throwIfAborted);
-});
-
-describe('anySignal', () => {
-  it('aborts with the reason of the first input that aborts', () => {
-    const a = new AbortController();
-    const b = new AbortController();
-    const any = m.anySignal([a.signal, undefined, b.signal]);
-    expect(any.signal.aborted).toBe(false);
-    b.abort(new Error('b went'));
-    a.abort(new Error('a went'));
-    expect(any.signal.aborted).toBe(true);
-    expect((any.signal.reason as Error).message).toBe('b went');
-  });
-
-  it('is aborted at once when an input already is', () => {
-    const a = new AbortController();
-    a.abort('early');
-    const any = m.anySignal([new AbortController().signal, a.signal]);
-    expect(any.signal.aborted).toBe(true);
-    expect(m.abortReason(any.signal).message).toBe('early');
-  });
-
-  it('stops following its inputs once disposed', () => {
-    const a = new AbortController();
-    const any = m.anySignal([a.signal]);
-    any.dispose();
-    a.abort();
-    expect(any.signal.aborted).toBe(false);
-  });
-});
-
-describe('timeoutSignal', () => {
-  it('aborts with a TimeoutError after the given time, not before', () => {
-    vi.useFakeTimers();
-    try {
-      const t = m.timeoutSignal(100);
-      vi.advanceTimersByTime(99);
-      expect(t.signal.aborted).toBe(false);
-      vi.advanceTimersByTime(1);
-      expect(t.signal.aborted).toBe(true);
-      expect((t.signal.reason as Error).name).toBe('TimeoutError');
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-
-  it('follows its parent, and a disposed one never fires', () => {
-    vi.useFakeTimers();
-    try {
-      const parent = new AbortController();
-      const t = m.timeoutSignal(1_000, parent.signal);
-      parent.abort(new Error('parent'));
-      expect((t.signal.reason as Error).message).toBe('parent');
-      const d = m.timeoutSignal(10);
-      d.dispose();
-      vi.advanceTimersByTime(50);
-      expect(d.signal.aborted).toBe(false);
-    } finally {
-      vi.useRealTimers();
-    }
-  });
-});
+afterAll(() => restore());
 
 describe('sleep, raceSignal, throwIfAborted', () => {
   it('sleep resolves, or rejects with the abort reason', async () => {

@@ -1,16 +1,11 @@
 // Abort helpers that need none of AbortSignal.any, AbortSignal.timeout or signal.throwIfAborted:
-// Hermes may lack them. Every helper returns a dispose function that removes its listeners/timer.
+// Hermes may lack them. Combining signals and timeouts is the RunBudget's (runBudget.ts).
 export class AbortError extends Error {
   override name = 'AbortError';
 }
 
 export class TimeoutError extends Error {
   override name = 'TimeoutError';
-}
-
-export interface DisposableSignal {
-  signal: AbortSignal;
-  dispose(): void;
 }
 
 export function abortReason(signal: AbortSignal): Error {
@@ -20,47 +15,6 @@ export function abortReason(signal: AbortSignal): Error {
 
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortReason(signal);
-}
-
-/** A signal that aborts when any input aborts (with that input's reason). */
-export function anySignal(signals: ReadonlyArray<AbortSignal | undefined>): DisposableSignal {
-  const controller = new AbortController();
-  const cleanups: Array<() => void> = [];
-  const dispose = () => {
-    for (const c of cleanups.splice(0)) c();
-  };
-  for (const s of signals) {
-    if (!s) continue;
-    if (s.aborted) {
-      dispose();
-      controller.abort(abortReason(s));
-      break;
-    }
-    const onAbort = () => {
-      dispose();
-      controller.abort(abortReason(s));
-    };
-    s.addEventListener('abort', onAbort);
-    cleanups.push(() => s.removeEventListener('abort', onAbort));
-  }
-  return { signal: controller.signal, dispose };
-}
-
-/** A signal that aborts with a TimeoutError after `ms` (and with the parent, if given). */
-export function timeoutSignal(ms: number, parent?: AbortSignal): DisposableSignal {
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new TimeoutError(`timed out after ${ms} ms`)),
-    Math.max(0, ms),
-  );
-  const linked = anySignal([controller.signal, parent]);
-  return {
-    signal: linked.signal,
-    dispose() {
-      clearTimeout(timer);
-      linked.dispose();
-    },
-  };
 }
 
 /** Resolves after `ms`; rejects with the abort reason if `signal` aborts first. */

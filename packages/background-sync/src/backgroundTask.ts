@@ -3,9 +3,10 @@
 // Everything happens inside the budget: a session load that never settles (Clerk's load() with no
 // answer) would otherwise hold the OS job for its whole window with no run row — Android's runTasks
 // waits for the task with no timeout of its own.
-import { abortReason, raceSignal, timeoutSignal } from './abort';
+import { abortReason, raceSignal } from './abort';
 import type { BackgroundSync } from './backgroundSync';
 import type { Clock, Logger } from './ports';
+import { RunBudget } from './runBudget';
 import type { RunOutcome } from './runPhase';
 
 export interface TaskSession {
@@ -39,7 +40,11 @@ export async function runBackgroundTask<Session extends TaskSession>(
 ): Promise<TaskResult> {
   const { clock, logger } = deps;
   const startedAt = clock.now();
-  const budget = timeoutSignal(deps.budgetMs, deps.signal);
+  const budget = new RunBudget({
+    clock,
+    budgetMs: deps.budgetMs,
+    ...(deps.signal ? { signal: deps.signal } : {}),
+  });
   const end = (outcome: TaskOutcome, failed = false): TaskResult => ({
     outcome,
     failed,
@@ -61,9 +66,8 @@ export async function runBackgroundTask<Session extends TaskSession>(
       return end('no_session');
     }
     const system = await raceSignal(deps.systemFor(session), budget.signal);
-    const remainingMs = deps.budgetMs - (clock.now() - startedAt);
     const report = await system.sync.runBackgroundSync({
-      budgetMs: Math.max(0, remainingMs),
+      budgetMs: budget.remainingMs(),
       trigger: 'background',
       ...(deps.signal ? { signal: deps.signal } : {}),
     });

@@ -1,33 +1,25 @@
 // The run budget must work on Hermes, which may lack AbortSignal.any, AbortSignal.timeout and
-// AbortSignal.prototype.throwIfAborted: delete them before the module is loaded.
+// AbortSignal.prototype.throwIfAborted: they are deleted before the module is loaded.
 import { getEventListeners } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { withoutModernAbortApis } from '../test/support/withoutModernAbort';
 
 type BudgetModule = typeof import('./runBudget');
 type AbortModule = typeof import('./abort');
 let m: BudgetModule;
 let abort: AbortModule;
 
-const saved = {
-  any: Object.getOwnPropertyDescriptor(AbortSignal, 'any'),
-  timeout: Object.getOwnPropertyDescriptor(AbortSignal, 'timeout'),
-  throwIfAborted: Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'throwIfAborted'),
-};
+let restore: () => void;
 
 beforeAll(async () => {
-  Reflect.deleteProperty(AbortSignal, 'any');
-  Reflect.deleteProperty(AbortSignal, 'timeout');
-  Reflect.deleteProperty(AbortSignal.prototype, 'throwIfAborted');
+  restore = withoutModernAbortApis();
   m = await import('./runBudget');
   abort = await import('./abort');
 });
 
 afterAll(() => {
   vi.useRealTimers();
-  if (saved.any) Object.defineProperty(AbortSignal, 'any', saved.any);
-  if (saved.timeout) Object.defineProperty(AbortSignal, 'timeout', saved.timeout);
-  if (saved.throwIfAborted)
-    Object.defineProperty(AbortSignal.prototype, 'throwIfAborted', saved.throwIfAborted);
+  restore();
 });
 
 /** A clock the test moves by hand (the budget measures the wall clock, not timers). */
@@ -68,7 +60,12 @@ describe('RunBudget', () => {
     vi.useFakeTimers();
     try {
       const b = new m.RunBudget({ clock: manualClock(), budgetMs: 500, marginMs: 100 });
-      vi.advanceTimersByTime(500);
+      const disposed = new m.RunBudget({ clock: manualClock(), budgetMs: 500 });
+      disposed.dispose();
+      vi.advanceTimersByTime(499);
+      expect(b.signal.aborted).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(disposed.signal.aborted).toBe(false); // a disposed budget's timer never fires
       expect((b.signal.reason as Error).name).toBe('TimeoutError');
       expect(b.stop()).toEqual({ cause: 'deadline', reason: 'timed out after 500 ms' });
       expect(b.canStart()).toBe(false);

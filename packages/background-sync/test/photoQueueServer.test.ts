@@ -356,7 +356,7 @@ describe('photo queue pass', () => {
   });
 
   it('counts a photo the server does not know (row lost there) as an attempt; a forbidden one too', async () => {
-    const { capture, pass, queue, t, ports } = await setup();
+    const { capture, pass, queue, t, ports, settings } = await setup();
     const [unknown, foreign] = await capture(2, 3_000);
     // Both rows leave ps_crud without reaching the server (as when the server deleted the row) …
     for (let tx = await t.db.getNextCrudTransaction(); tx; tx = await t.db.getNextCrudTransaction()) {
@@ -378,7 +378,7 @@ describe('photo queue pass', () => {
     });
     // Backoff of the first attempt with jitter 0.5: half the base, from when it was charged (not
     // from now: on a loaded machine the pass may outlast the 50 ms).
-    expect(later.next_attempt_at).toBeGreaterThanOrEqual(passStarted + TEST_SETTINGS.retryBaseMs / 2);
+    expect(later.next_attempt_at).toBeGreaterThanOrEqual(passStarted + settings.retryBaseMs / 2);
     expect(await queue.get(foreign!.photoId)).toMatchObject({
       state: 'QUEUED_UPLOAD',
       attempts: 1,
