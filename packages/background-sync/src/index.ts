@@ -15,7 +15,6 @@ export * from './mutex';
 export * from './photoFiles';
 export * from './photoPhase';
 export * from './photoQueue';
-export * from './photoQueuePass';
 export * from './photoQueueStore';
 export * from './photoSettings';
 export * from './photoSigner';
