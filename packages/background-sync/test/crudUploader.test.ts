@@ -583,6 +583,16 @@ describe('CrudUploader: stops', () => {
     expect(r.stop).toEqual({ cause: 'aborted', reason: expected });
   });
 
+  it('an aborted budget stops before looking at the queue, even an empty one', async () => {
+    const { upload, db } = setup();
+    const ctl = new AbortController();
+    ctl.abort(new Error('gone'));
+    db.onQuery = () => {
+      throw new Error('the queue was read');
+    };
+    expect((await upload({ signal: ctl.signal })).stop).toEqual({ cause: 'aborted', reason: 'gone' });
+  });
+
   it('a deadline reached while planning stops before the request', async () => {
     const { db, server, upload, clock } = setup();
     db.addTransaction(null, [1]);

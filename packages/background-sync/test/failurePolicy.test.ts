@@ -61,10 +61,9 @@ describe('classify', () => {
       fate: 'stop',
       stop: { cause: 'server_unavailable', reason: 'HTTP 429', retryAfterMs: 7_000 },
     });
-    expect(await classify({ kind: 'http', status: 400, message: 'HTTP 400' }, online)).toEqual({
-      fate: 'stop',
-      stop: { cause: 'server_unavailable', reason: 'HTTP 400' },
-    });
+    const plain = await classify({ kind: 'http', status: 400, message: 'HTTP 400' }, online);
+    expect(plain).toEqual({ fate: 'stop', stop: { cause: 'server_unavailable', reason: 'HTTP 400' } });
+    expect(Object.keys(plain.stop)).not.toContain('retryAfterMs');
     expect(
       await classify({ kind: 'aborted', reason: new TimeoutError('timed out after 9 ms') }, online),
     ).toEqual({
@@ -148,8 +147,9 @@ describe('classify', () => {
     expect(await store(400, 'Image too large: 9x9')).toMatchObject({ fate: 'fail' });
     expect(await store(413, 'File size too large. Got 2')).toMatchObject({ fate: 'attempt' });
     expect(await store(304)).toEqual({ fate: 'transient', reason: 'media store answered 304' });
-    expect(await classify({ kind: 'storeUnconfirmed' }, online)).toMatchObject({
+    expect(await classify({ kind: 'storeUnconfirmed' }, online)).toEqual({
       fate: 'resign',
+      reason: 'media store answered success without public_id/version/signature',
       confirmExisting: true,
     });
   });

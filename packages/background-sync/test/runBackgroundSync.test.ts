@@ -305,6 +305,21 @@ describe('runBackgroundSync (in-process)', () => {
     expect(t.engine.uploadMutex.isLocked).toBe(false);
   });
 
+  it("the crud upload runs under the run's budget: the app's abort ends its request at once", async () => {
+    const t = setup();
+    t.crud.addTransaction(1, [1]);
+    t.server.answer = (_req, _i, signal) =>
+      new Promise((_resolve, reject) => {
+        signal?.addEventListener('abort', () => reject(signal.reason));
+        t.abort('app_active');
+      });
+    const report = await t.run();
+    expect(report.outcome).toBe('aborted');
+    // Not cut off after the abort grace: the request itself ended with the abort.
+    expect(report.phases[1]).toMatchObject({ name: 'crud', stopCause: 'aborted', reason: 'app_active' });
+    expect(t.crud.ids).toEqual([1]);
+  });
+
   it('a crud stop without Retry-After sets no retryAt', async () => {
     const t = setup();
     t.crud.addTransaction(1, [1]);
