@@ -50,11 +50,6 @@ export const strykerPlugins = [
       code: "value === ''",
       reason: "'' fails the number pattern and Date.parse('') is NaN: unreadable either way",
     },
-    {
-      file: 'src/failurePolicy.ts',
-      code: 'OUTCOME_PRECEDENCE.indexOf(a) <= OUTCOME_PRECEDENCE.indexOf(b)',
-      reason: 'equal precedence means a === b: either side is the same cause',
-    },
     { file: RUN, code: 'r.stop?.retryAfterMs', reason: 'a stopped upload always has its stop' },
     { file: RUN, code: '{ once: true }', reason: "an AbortSignal fires 'abort' at most once" },
     {
