@@ -9,6 +9,11 @@ export const strykerPlugins = [logCallsIgnorer, equivalentMutantsIgnorer([])];
 export default strykerOptions({
   name: 'server',
   vitestConfig: 'apps/server/vitest.mutation.config.ts',
-  mutate: ['apps/server/src/routes/upload/*.ts', '!apps/server/src/routes/upload/*.test.ts'],
+  mutate: [
+    'apps/server/src/crudApply/*.ts',
+    'apps/server/src/routes/upload.ts',
+    'apps/server/src/routes/uploadEnvelope.ts',
+    '!apps/server/src/crudApply/*.test.ts',
+  ],
   timeoutMS: 30_000,
 });

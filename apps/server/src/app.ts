@@ -7,6 +7,8 @@ import { devSessionRoutes } from './auth/devSession';
 import { installBodyTimeout } from './bodyTimeout';
 import { registerPhotoMedia } from './cloudinary/photoMedia';
 import { type Config, checkConfig } from './config';
+import { refuseAllConfirmations } from './crudApply/photoConfirmations';
+import { scheduleVerdictRetention } from './crudApply/verdictRetention';
 import { openDb } from './db/open';
 import type { Db } from './db/types';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
@@ -14,9 +16,7 @@ import { officeRoutes } from './office/officeRoutes';
 import { registerPowerSyncCredentials } from './powersync/credentials';
 import { healthRoutes } from './routes/health';
 import { syncHealthRoutes } from './routes/syncHealth';
-import { refuseAllConfirmations } from './routes/upload/photoConfirmations';
-import { uploadRoutes } from './routes/upload/route';
-import { scheduleVerdictRetention } from './routes/upload/verdictRetention';
+import { uploadRoutes } from './routes/upload';
 
 declare module 'fastify' {
   interface FastifyInstance {

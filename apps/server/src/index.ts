@@ -10,10 +10,10 @@ export {
   usesDevAuth,
   usesDevMedia,
 } from './config';
-export * from './db/index';
-export { errorBody, HttpError } from './errors';
 export type {
   PhotoConfirmation,
   PhotoConfirmationResult,
   PhotoConfirmationVerifier,
-} from './routes/upload/photoConfirmations';
+} from './crudApply/photoConfirmations';
+export * from './db/index';
+export { errorBody, HttpError } from './errors';

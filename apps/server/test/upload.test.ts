@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type PhotoConfirmationVerifier,
-  refuseAllConfirmations,
-} from '../src/routes/upload/photoConfirmations';
-import { forgetSettledVerdicts } from '../src/routes/upload/verdictRetention';
+import { type PhotoConfirmationVerifier, refuseAllConfirmations } from '../src/crudApply/photoConfirmations';
+import { forgetSettledVerdicts } from '../src/crudApply/verdictRetention';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { call, OpLog, row, upload, uploadOk, uuid } from './support/http';
 

@@ -2,7 +2,7 @@ import type {
   PhotoConfirmation,
   PhotoConfirmationResult,
   PhotoConfirmationVerifier,
-} from '../routes/upload/photoConfirmations';
+} from '../crudApply/photoConfirmations';
 import type { MediaService } from './mediaService';
 import { photoPublicId } from './photoUpload';
 import { verifyResponseSignature } from './signature';

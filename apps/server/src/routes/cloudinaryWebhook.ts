@@ -5,10 +5,10 @@ import { admitNotification } from '../cloudinary/notificationReplays';
 import { fillPhotoAsset } from '../cloudinary/photoRows';
 import { parsePhotoPublicId } from '../cloudinary/photoUpload';
 import { checkNotification } from '../cloudinary/signature';
+import { isStorableText } from '../crudApply/clientText';
 import type { Db } from '../db';
 import { faultPoint } from '../faultPoints';
 import { ipRateLimit } from '../ipRateLimit';
-import { isStorableText } from './upload/clientText';
 
 export const CLOUDINARY_WEBHOOK_PATH = '/webhooks/cloudinary';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { faultPoint } from '../../faultPoints';
-import { processUpload } from './batch';
+import { processUpload } from '../crudApply/applyUpload';
+import { faultPoint } from '../faultPoints';
 import {
   assertEnvelopeTypes,
   assertUniqueOpIds,
@@ -8,7 +8,7 @@ import {
   MAX_OPS,
   tooManyOps,
   UploadBody,
-} from './envelope';
+} from './uploadEnvelope';
 
 /** `POST /api/powersync/upload` (registered inside the authenticated /api scope). */
 export async function uploadRoutes(app: FastifyInstance) {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Db } from '../../db/types';
+import type { Db } from '../db/types';
 
 /** How often the retention job runs (also once at start). */
 const EVERY_MS = 60 * 60 * 1000;

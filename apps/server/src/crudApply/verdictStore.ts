@@ -1,5 +1,5 @@
-import type { Tx } from '../../db/types';
-import { HttpError } from '../../errors';
+import type { Tx } from '../db/types';
+import { HttpError } from '../errors';
 import type { RejectCode, Verdict } from './ops';
 import type { Param } from './statement';
 

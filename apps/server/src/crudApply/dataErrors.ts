@@ -1,4 +1,4 @@
-import { sqlState } from '../../db/sqlstate';
+import { sqlState } from '../db/sqlstate';
 import type { Rejection } from './ops';
 
 // The database's own text (constraint names, "Failing row contains (…)") never reaches a client or

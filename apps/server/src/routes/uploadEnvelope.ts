@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
-import { HttpError } from '../../errors';
-import { isStorableText } from './clientText';
+import { isStorableText } from '../crudApply/clientText';
+import { HttpError } from '../errors';
 
 export const MAX_OPS = 2000;
 export const MAX_BYTES = 4 * 1024 * 1024;

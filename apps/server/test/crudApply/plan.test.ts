@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { ValidOp } from '../../src/routes/upload/ops';
-import { planBatch, rowKey, type StoredRow, type TxGroup } from '../../src/routes/upload/plan';
-import { validateOp } from '../../src/routes/upload/validate';
+import type { ValidOp } from '../../src/crudApply/ops';
+import { planBatch, rowKey, type StoredRow, type TxGroup } from '../../src/crudApply/plan';
+import { validateOp } from '../../src/crudApply/validate';
 
 const ORG = 'org_a';
 const S = '00000000-0000-4000-8000-000000000001';

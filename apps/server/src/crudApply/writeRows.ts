@@ -1,6 +1,6 @@
-import type { Tx } from '../../db/types';
-import { insertsNewRow, type RowChange } from './fold';
+import type { Tx } from '../db/types';
 import { PLACEHOLDER_NUMBER } from './invoiceNumbers';
+import { insertsNewRow, type RowChange } from './lastWriterWins';
 import { type Param, parameters } from './statement';
 import { type ColumnSpec, SQL_TYPE, type SyncedTable, TABLE_ORDER, TABLES, type TableSpec } from './tables';
 

@@ -1,11 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { ApiAuth } from '../../auth/authenticate';
-import { isDataError, sqlState } from '../../db/sqlstate';
-import type { Db, Tx } from '../../db/types';
-import { faultPoint } from '../../faultPoints';
-import { applyChanges, PlanDrift } from './apply';
+import type { ApiAuth } from '../auth/authenticate';
+import { isDataError, sqlState } from '../db/sqlstate';
+import type { Db, Tx } from '../db/types';
+import { faultPoint } from '../faultPoints';
+import type { UploadBody, UploadResponse } from '../routes/uploadEnvelope';
 import { dataErrorDetail, dataErrorRejection } from './dataErrors';
-import type { UploadBody, UploadResponse } from './envelope';
 import { applied, type RawOp, type Rejection, rejected, type ValidOp, type Verdict } from './ops';
 import type { PhotoConfirmationVerifier } from './photoConfirmations';
 import { planBatch, rejectTransaction, type TxGroup } from './plan';
@@ -13,6 +12,7 @@ import { settle } from './settle';
 import { loadStoredRows } from './storedRows';
 import { validateOp } from './validate';
 import { lockWatermark, recordedVerdicts } from './verdictStore';
+import { applyChanges, PlanDrift } from './writeRows';
 
 interface Context {
   auth: ApiAuth;

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/types';
+import type { Tx } from '../db/types';
 import type { ValidOp } from './ops';
 import { rowKey, type StoredRow } from './plan';
 import { parameters } from './statement';

@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/types';
+import type { Tx } from '../db/types';
 import { numberNewInvoices } from './invoiceNumbers';
 import type { Verdict } from './ops';
 import { parameters } from './statement';

@@ -1,4 +1,4 @@
-import { foldOp, newRowChange, type RowChange } from './fold';
+import { foldOp, newRowChange, type RowChange } from './lastWriterWins';
 import { type Rejection, rejected, type ValidOp, type Verdict } from './ops';
 import { PUT_DEFAULTS, type SyncedTable, TABLES, type TableSpec } from './tables';
 
