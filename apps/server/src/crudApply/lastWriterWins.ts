@@ -1,5 +1,28 @@
-import type { ValidOp } from './ops';
+// Where the server decides conflicts. Last writer wins, per column, in server arrival order: the ops
+// of a batch fold in op_id order (below) and the folded change overwrites the stored columns
+// (writeRows.ts); nothing compares client timestamps, and `updated_at` is the server's. The one
+// exception is the `old`-value rule: a PATCH carrying the previous values of a table's guarded
+// columns (invoices' amount and status) applies only while the row still holds them, else `conflict`.
+import type { Rejection, ValidOp } from './ops';
 import { PUT_DEFAULTS, type SyncedTable, TABLES, type TableSpec } from './tables';
+
+/**
+ * The `old`-value rule: why a PATCH must not overwrite the row (`conflict`: a guarded column no
+ * longer holds the value the client last saw), or null. `current` is the row as the batch left it.
+ */
+export function oldValueConflict(op: ValidOp, current: Readonly<Record<string, unknown>>): Rejection | null {
+  if (op.kind !== 'PATCH' || !op.old) return null;
+  for (const [column, previous] of Object.entries(op.old)) {
+    const now = current[column] ?? null;
+    if (now !== previous) {
+      return {
+        code: 'conflict',
+        message: `${op.table} ${op.id}: ${column} is now ${JSON.stringify(now)}, not ${JSON.stringify(previous)}`,
+      };
+    }
+  }
+  return null;
+}
 
 /**
  * The net effect of a row's accepted ops, folded in op_id order so one set-based statement per table

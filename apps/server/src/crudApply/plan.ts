@@ -1,4 +1,4 @@
-import { foldOp, newRowChange, type RowChange } from './lastWriterWins';
+import { foldOp, newRowChange, oldValueConflict, type RowChange } from './lastWriterWins';
 import { type Rejection, rejected, type ValidOp, type Verdict } from './ops';
 import { PUT_DEFAULTS, type SyncedTable, TABLES, type TableSpec } from './tables';
 
@@ -40,18 +40,7 @@ function check(op: ValidOp, row: SimRow, orgId: string, lookup: (key: string) =>
       };
     }
   }
-  if (op.kind === 'PATCH' && op.old) {
-    for (const [column, previous] of Object.entries(op.old)) {
-      const current = row.values[column] ?? null;
-      if (current !== previous) {
-        return {
-          code: 'conflict',
-          message: `${op.table} ${op.id}: ${column} is now ${JSON.stringify(current)}, not ${JSON.stringify(previous)}`,
-        };
-      }
-    }
-  }
-  return null;
+  return oldValueConflict(op, row.values);
 }
 
 function next(op: ValidOp, row: SimRow, orgId: string): SimRow {

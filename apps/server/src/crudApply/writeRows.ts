@@ -128,7 +128,8 @@ async function runWrites(tx: Tx, build: (p: Param) => Write[]): Promise<void> {
 
 /**
  * Writes folded row changes in at most two statements whatever the batch: the deletes, then the
- * upserts and updates of every table. A row deleted and written again (PUT after DELETE) needs the
+ * upserts and updates of every table, overwriting the stored columns (last writer wins:
+ * lastWriterWins.ts). A row deleted and written again (PUT after DELETE) needs the
  * first to finish before the second.
  */
 export async function applyChanges(tx: Tx, changes: readonly RowChange[], orgId: string): Promise<void> {
