@@ -1,11 +1,11 @@
 // POST /api/syncHealth and the office page: storage, clock correction, retention, authorisation
 // and organization isolation, on PGlite and Postgres.
 import type { webcrypto } from 'node:crypto';
+import type { ReportedRun, SyncHealthReport } from '@vhd/sync-contract';
 import { exportSPKI, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { OFFICE_COOKIE } from '../src/office/officeRoutes';
 import { RETENTION } from '../src/syncHealth/healthStore';
-import type { ReportedRun, SyncHealthReport } from '../src/syncHealth/reportSchema';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { call } from './support/http';
 

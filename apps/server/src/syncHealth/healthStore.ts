@@ -1,7 +1,9 @@
 // Device sync health in Postgres (migration 005): saving a report with bounded retention, and what
 // the office page reads. Every statement is scoped by organization.
+import type { SyncHealthAnswer, SyncHealthReport } from '@vhd/sync-contract';
 import type { Db, Queryable } from '../db/types';
-import type { Capability, SyncHealthReport } from './reportSchema';
+
+type Capability = SyncHealthReport['capability'];
 
 export const RETENTION = {
   /** Runs older than this (by their start) are dropped when the device reports again. */
@@ -26,7 +28,7 @@ export async function saveReport(
   who: Reporter,
   report: SyncHealthReport,
   clockMs: number,
-): Promise<{ runs: number }> {
+): Promise<SyncHealthAnswer> {
   const nowMs = Math.round(clockMs);
   const skewMs = report.sentAt - nowMs;
   const q = report.queue;

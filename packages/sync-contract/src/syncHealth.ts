@@ -1,5 +1,5 @@
-// The body of `POST /api/syncHealth`, as the engine's SyncHealthReporter sends it (one device, its
-// background capability, its queues, and up to MAX_RUNS_PER_REPORT runs).
+// `POST /api/syncHealth`: a device's sync health report, as the engine's SyncHealthReporter sends it
+// (one device, its background capability, its queues, and up to MAX_RUNS_PER_REPORT runs).
 import Type, { type Static } from 'typebox';
 
 export const MAX_RUNS_PER_REPORT = 50;
@@ -13,7 +13,7 @@ const nullable = <T>(schema: Record<string, unknown> & { type: string }) =>
 const Flag = nullable<boolean>({ type: 'boolean' });
 const NullableEpochMs = nullable<number>({ type: 'integer', minimum: 0, maximum: 8_640_000_000_000_000 });
 
-export const OUTCOMES = [
+export const RUN_OUTCOMES = [
   'completed',
   'deadline',
   'aborted',
@@ -25,14 +25,14 @@ export const OUTCOMES = [
   'killed',
 ] as const;
 
-const Run = Type.Object(
+export const ReportedRun = Type.Object(
   {
     id: Type.String({ minLength: 1, maxLength: 64 }),
     trigger: Type.Union([Type.Literal('background'), Type.Literal('resume'), Type.Literal('manual')]),
     budgetMs: Count,
     startedAt: EpochMs,
     finishedAt: NullableEpochMs,
-    outcome: Type.Unsafe<(typeof OUTCOMES)[number]>({ type: 'string', enum: [...OUTCOMES] }),
+    outcome: Type.Unsafe<(typeof RUN_OUTCOMES)[number]>({ type: 'string', enum: [...RUN_OUTCOMES] }),
     reason: Type.Optional(Type.String({ maxLength: 200 })),
     applied: Count,
     rejected: Count,
@@ -43,7 +43,7 @@ const Run = Type.Object(
   { additionalProperties: false },
 );
 
-export const SyncHealthBody = Type.Object(
+export const SyncHealthReport = Type.Object(
   {
     device: Type.Object(
       {
@@ -85,11 +85,14 @@ export const SyncHealthBody = Type.Object(
       { additionalProperties: false },
     ),
     sentAt: EpochMs,
-    runs: Type.Array(Run, { maxItems: MAX_RUNS_PER_REPORT }),
+    runs: Type.Array(ReportedRun, { maxItems: MAX_RUNS_PER_REPORT }),
   },
   { additionalProperties: false },
 );
 
-export type SyncHealthReport = Static<typeof SyncHealthBody>;
-export type ReportedRun = SyncHealthReport['runs'][number];
-export type Capability = SyncHealthReport['capability'];
+export type SyncHealthReport = Static<typeof SyncHealthReport>;
+export type ReportedRun = Static<typeof ReportedRun>;
+
+/** How many runs the report carried (all stored). */
+export const SyncHealthAnswer = Type.Object({ runs: Type.Integer({ minimum: 0 }) });
+export type SyncHealthAnswer = Static<typeof SyncHealthAnswer>;
