@@ -1,20 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
-import { installAuthentication } from './auth/authenticate';
+import { authentication } from './auth/authenticate';
 import { loadDevKey } from './auth/devKey';
 import { devSessionRoutes } from './auth/devSession';
 import { installBodyTimeout } from './bodyTimeout';
-import { registerPhotoMedia } from './cloudinary/photoMedia';
+import { photoMedia } from './cloudinary/photoMedia';
 import { type Config, checkConfig } from './config';
-import { refuseAllConfirmations } from './crudApply/photoConfirmations';
 import { scheduleVerdictRetention } from './crudApply/verdictRetention';
 import { openDb } from './db/open';
 import type { Db } from './db/types';
 import { errorHandler, HttpError, notFoundHandler } from './errors';
 import { officeRoutes } from './office/officeRoutes';
-import { registerPowerSyncCredentials } from './powersync/credentials';
+import { powersyncCredentials } from './powersync/credentials';
+import { cloudinaryUploadRoutes } from './routes/cloudinaryUpload';
 import { healthRoutes } from './routes/health';
+import { powersyncTokenRoutes } from './routes/powersyncToken';
 import { syncHealthRoutes } from './routes/syncHealth';
 import { uploadRoutes } from './routes/upload';
 
@@ -67,12 +68,11 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
   });
   app.decorate('config', config);
   app.decorate('db', db);
-  app.decorate('photoConfirmations', refuseAllConfirmations);
 
   // Clerk session tokens, or dev-auth tokens verified the same way with the dev key.
   const devKey = config.clerkJwtKey ? null : await loadDevKey(config.dataDir);
   const devIssuer = `${config.publicUrl}/dev`;
-  installAuthentication(app, {
+  await app.register(authentication, {
     db,
     jwtKey: config.clerkJwtKey ?? devKey!.publicPem,
     issuer: devKey ? devIssuer : config.clerkIssuer,
@@ -91,9 +91,10 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
       : null,
     secureCookies: config.publicUrl.startsWith('https:'),
   });
-  // Photo media (webhook, dev media store, confirmations) and the PowerSync JWKS; their /api routes below.
-  const photoApi = await registerPhotoMedia(app);
-  const powersyncApi = await registerPowerSyncCredentials(app);
+  // Shared services, decorated once: photo media (with the webhook, the dev media store and the
+  // confirmation verifier) and the PowerSync token signer (with the JWKS); their /api routes below.
+  await app.register(photoMedia);
+  await app.register(powersyncCredentials);
 
   // Everything under /api: a Clerk session with an organization, then a per-user rate limit.
   await app.register(
@@ -108,8 +109,8 @@ export async function buildApp(opts: BuildAppOptions): Promise<FastifyInstance> 
           new HttpError(429, 'rate_limited', `Too many requests: retry in ${ctx.after}`),
       });
       await api.register(uploadRoutes);
-      await api.register(photoApi);
-      await api.register(powersyncApi);
+      await api.register(cloudinaryUploadRoutes);
+      await api.register(powersyncTokenRoutes);
       await api.register(syncHealthRoutes, { now });
     },
     { prefix: '/api' },

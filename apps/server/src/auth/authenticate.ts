@@ -1,5 +1,6 @@
 import { verifyToken } from '@clerk/backend';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Db } from '../db/types';
 import { HttpError } from '../errors';
 import { type AuthContext, authContextFromClaims } from './claims';
@@ -45,9 +46,11 @@ export interface AuthenticationOptions {
 
 /**
  * Decorates the app with `authenticate` (Clerk `verifyToken`, networkless, with the issuer and
- * authorized-party checks configured) and requests with `auth`.
+ * authorized-party checks configured) and requests with `auth`: register once at the app's root.
  */
-export function installAuthentication(app: FastifyInstance, opts: AuthenticationOptions): void {
+export const authentication = fp(installAuthentication, { name: 'vhd-authentication' });
+
+async function installAuthentication(app: FastifyInstance, opts: AuthenticationOptions): Promise<void> {
   const recordMembership = createMembershipRecorder(opts.db);
   app.decorateRequest('auth', null as unknown as ApiAuth);
   app.decorate('authenticate', async (req: FastifyRequest) => {

@@ -1,5 +1,5 @@
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ipRateLimit } from '../ipRateLimit';
 import type { DevKey } from './devKey';
@@ -17,6 +17,12 @@ const Body = Type.Object(
   { additionalProperties: false },
 );
 
+const Session = Type.Object({
+  token: Type.String(),
+  userId: Type.String(),
+  orgId: Type.Union([Type.String(), Type.Null()]),
+});
+
 export const withPrefix = (prefix: string, id: string) => (id.startsWith(prefix) ? id : `${prefix}${id}`);
 
 /**
@@ -24,13 +30,17 @@ export const withPrefix = (prefix: string, id: string) => (id.startsWith(prefix)
  * session token that the normal `verifyToken` path accepts. `org: null` mints a session without
  * an organization.
  */
-export function devSessionRoutes(key: DevKey, issuer: string, authorizedParty: string | null) {
-  return async function routes(app: FastifyInstance) {
+export function devSessionRoutes(
+  key: DevKey,
+  issuer: string,
+  authorizedParty: string | null,
+): FastifyPluginAsyncTypebox {
+  return async function routes(app) {
     await app.register(rateLimit, ipRateLimit(app.config));
-    app.post<{ Body: Type.Static<typeof Body> }>(
+    app.post(
       '/dev/session',
       {
-        schema: { body: Body },
+        schema: { body: Body, response: { 200: Session } },
         // An empty POST means "the defaults".
         preValidation: async (req) => {
           req.body ??= {};

@@ -1,10 +1,8 @@
+import type { MediaLimits } from '@vhd/sync-contract';
 import type { FastifyBaseLogger } from 'fastify';
 
-/** The largest image a media store takes (Cloudinary refuses larger ones with a 400). */
-export interface MediaLimits {
-  maxBytes: number;
-  maxPixels: number;
-}
+/** The largest image a media store takes (Cloudinary refuses larger ones with a 400): the wire contract's. */
+export type { MediaLimits };
 
 /** Cloudinary's Free plan: 10 MiB and 25 megapixels per image. The dev media store's defaults. */
 export const FREE_PLAN_LIMITS: MediaLimits = { maxBytes: 10_485_760, maxPixels: 25_000_000 };

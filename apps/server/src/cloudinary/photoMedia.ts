@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import { unreachablePublicUrl } from '../config';
+import type { PhotoConfirmationVerifier } from '../crudApply/photoConfirmations';
 import { ipRateLimit } from '../ipRateLimit';
 import { loadDevMediaAccount } from '../media/devAccount';
 import { DevMediaStore } from '../media/devMediaStore';
-import { cloudinaryUploadRoutes } from '../routes/cloudinaryUpload';
 import { cloudinaryWebhookRoutes } from '../routes/cloudinaryWebhook';
 import { parseCloudinaryUrl } from './account';
 import { AssetDeletions } from './assetDeletions';
@@ -21,15 +22,23 @@ declare module 'fastify' {
     devMediaStore: DevMediaStore | null;
     /** Background deletion of the assets of deleted photos: `kick()` after a commit that deleted rows. */
     assetDeletions: AssetDeletions;
+    /** Checks a photo PATCH's upload confirmation for the CRUD apply (crudApply/photoConfirmations.ts). */
+    photoConfirmations: PhotoConfirmationVerifier;
   }
 }
 
 /**
- * Photos on Cloudinary (or the dev media store): decorates the app, installs the photo
- * confirmation verifier, registers the webhook (outside /api) and the dev media store's routes.
- * Returns the routes to register inside the authenticated `/api` scope.
+ * Photos on Cloudinary (or the dev media store), one plugin registered once at the app's root:
+ * decorates the app with the media service, the dev media store, the asset deletions and the photo
+ * confirmation verifier (fastify-plugin: the `/api` routes see them), and registers the webhook
+ * (outside /api) and the dev media store's routes. The signing route reads `app.media`.
  */
-export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyPluginAsync> {
+export const photoMedia = fp(registerPhotoMedia, {
+  name: 'vhd-photo-media',
+  decorators: { fastify: ['config', 'db'] },
+});
+
+async function registerPhotoMedia(app: FastifyInstance): Promise<void> {
   const { config, db } = app;
   const publicUrl = () => app.config.publicUrl;
   const algorithm = config.cloudinarySignatureAlgorithm;
@@ -63,21 +72,18 @@ export async function registerPhotoMedia(app: FastifyInstance): Promise<FastifyP
   app.decorate('media', media);
   app.decorate('devMediaStore', devMediaStore);
   app.decorate('assetDeletions', assetDeletions);
-  app.photoConfirmations = photoConfirmationVerifier(media);
+  app.decorate('photoConfirmations', photoConfirmationVerifier(media));
   app.addHook('preClose', () => assetDeletions.idle());
   // Deletions a previous process queued but did not finish.
   app.addHook('onReady', async () => assetDeletions.kick());
   // The account's limits are read in the background, so the first signing need not wait for them.
   app.addHook('onReady', async () => void media.limits());
 
-  await app.register(cloudinaryWebhookRoutes, { media, db });
+  await app.register(cloudinaryWebhookRoutes);
   if (devMediaStore) {
     await app.register(async (scope) => {
       await scope.register(rateLimit, ipRateLimit(config));
       await scope.register(devMediaStore.routes);
     });
   }
-  return async (api) => {
-    await api.register(cloudinaryUploadRoutes, { media, db, publicUrl });
-  };
 }

@@ -1,3 +1,4 @@
+import type { SignedUpload } from '@vhd/sync-contract';
 import type { CloudinaryAccount } from './account';
 import { signParams } from './signature';
 
@@ -21,15 +22,9 @@ export function parsePhotoPublicId(publicId: string): { orgId: string; photoId: 
   return match ? { orgId: match[1]!, photoId: match[2]! } : null;
 }
 
-export interface SignedUpload {
-  /** Multipart fields to send with the file: the signed params plus `api_key` and `signature`. */
-  fields: Record<string, string>;
-  expiresAt: string;
-}
-
 /**
  * Signs one photo upload. The client chooses nothing: the public id, overwrite rule, allowed formats
- * and notification URL are fixed here.
+ * and notification URL are fixed here. `fields`: the signed params plus `api_key` and `signature`.
  */
 export function signPhotoUpload(input: {
   account: CloudinaryAccount;
@@ -37,7 +32,7 @@ export function signPhotoUpload(input: {
   photoId: string;
   notificationUrl: string;
   nowMs: number;
-}): SignedUpload {
+}): Pick<SignedUpload, 'fields' | 'expiresAt'> {
   const timestamp = Math.floor(input.nowMs / 1000);
   const params = {
     allowed_formats: ALLOWED_FORMATS.join(','),

@@ -1,9 +1,9 @@
+import type { UploadAnswer } from '@vhd/sync-contract';
 import type { FastifyBaseLogger } from 'fastify';
 import type { ApiAuth } from '../auth/authenticate';
 import { isDataError, sqlState } from '../db/sqlstate';
 import type { Db, Tx } from '../db/types';
 import { faultPoint } from '../faultPoints';
-import type { UploadBody, UploadResponse } from '../routes/uploadEnvelope';
 import { dataErrorDetail, dataErrorRejection } from './dataErrors';
 import { applied, type RawOp, type Rejection, rejected, type ValidOp, type Verdict } from './ops';
 import type { PhotoConfirmationVerifier } from './photoConfirmations';
@@ -224,7 +224,11 @@ function neverSeen(raw: RawOp, watermark: number): Verdict {
  * ops,) stored rows, (deletes,) writes, settle, COMMIT. Retried when Postgres reports a deadlock, and
  * once, bisecting, when the set-based apply fails on the data.
  */
-export async function processUpload(db: Db, body: UploadBody, ctx: Context): Promise<UploadResponse> {
+export async function processUpload(
+  db: Db,
+  body: { client_id: string; batch: readonly { op_id: number }[] },
+  ctx: Context,
+): Promise<UploadAnswer> {
   const ops = [...(body.batch as RawOp[])].sort((a, b) => a.op_id - b.op_id);
   let mode: ApplyMode = 'set-based';
   for (let attempt = 1; ; attempt++) {
@@ -263,7 +267,7 @@ export async function processUpload(db: Db, body: UploadBody, ctx: Context): Pro
   }
 }
 
-function toResponse(verdicts: Verdict[]): UploadResponse {
+function toResponse(verdicts: Verdict[]): UploadAnswer {
   const sorted = [...verdicts].sort((a, b) => a.opId - b.opId);
   return {
     applied: sorted.filter((v) => v.ok).map((v) => v.opId),

@@ -1,7 +1,8 @@
 /**
  * A photo PATCH carrying `cloudinary_public_id`, `cloudinary_version` and `cloudinary_signature`
- * confirms an upload. The upload route hands it to `app.photoConfirmations`; only a verified
- * confirmation is stored, with the `cloudinary_url` the verifier derives. The signature is never stored.
+ * confirms an upload. The apply hands it to the verifier the photo media plugin decorates the app
+ * with (`app.photoConfirmations`); only a verified confirmation is stored, with the `cloudinary_url`
+ * the verifier derives. The signature is never stored.
  */
 export interface PhotoConfirmation {
   orgId: string;
@@ -17,19 +18,4 @@ export type PhotoConfirmationResult =
 
 export interface PhotoConfirmationVerifier {
   verify(confirmation: PhotoConfirmation): PhotoConfirmationResult | Promise<PhotoConfirmationResult>;
-}
-
-/** Used until a real verifier is registered: nothing can be confirmed. */
-export const refuseAllConfirmations: PhotoConfirmationVerifier = {
-  verify: () => ({
-    ok: false,
-    code: 'forbidden',
-    message: 'No photo upload verifier is configured on this server',
-  }),
-};
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    photoConfirmations: PhotoConfirmationVerifier;
-  }
 }

@@ -1,14 +1,21 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  database: Type.String(),
+  time: Type.String(),
+});
 
 /**
  * `GET /health`: JSON the engine recognises (a captive portal answers HTML instead). Checks the
  * database so a load balancer does not route to a server that cannot serve.
  */
-export async function healthRoutes(app: FastifyInstance) {
-  app.get('/health', async (_req, reply) => {
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/health', { schema: { response: { 200: Health, 503: Health } } }, async (_req, reply) => {
     try {
       await app.db.query('SELECT 1');
-      return { status: 'ok', database: app.db.kind, time: new Date().toISOString() };
+      return { status: 'ok' as const, database: app.db.kind, time: new Date().toISOString() };
     } catch (err) {
       app.log.error({ err }, 'health check: database unreachable');
       return reply
@@ -16,4 +23,4 @@ export async function healthRoutes(app: FastifyInstance) {
         .send({ status: 'unavailable', database: app.db.kind, time: new Date().toISOString() });
     }
   });
-}
+};

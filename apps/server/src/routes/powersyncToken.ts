@@ -1,50 +1,44 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { TokenAnswer } from '@vhd/sync-contract';
+import Type from 'typebox';
 import { HttpError } from '../errors';
-import type { PowerSyncKeySource } from '../powersync/signingKey';
 import { mintPowerSyncToken } from '../powersync/token';
 
 export const JWKS_PATH = '/.well-known/jwks.json';
 
-export interface PowerSyncCredentialOptions {
-  keys: PowerSyncKeySource;
-  /** POWERSYNC_URL without a trailing slash; the token route answers 503 without one. */
-  endpoint: string | undefined;
-  audience: string;
-  ttlS: number;
-}
+/** Public JWKs as `jose` exports them (kty, kid, alg, use and the key's own members). */
+const Jwks = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.Unknown())) });
 
-/** `GET /api/powersync/token` (register under `/api`, behind auth): a PowerSync JWT for the caller. */
-export async function powersyncTokenRoutes(
-  scope: FastifyInstance,
-  options: PowerSyncCredentialOptions,
-): Promise<void> {
-  scope.get('/powersync/token', async (request, reply) => {
+/**
+ * `GET /api/powersync/token` (register under `/api`, behind auth, after the credentials plugin): a
+ * PowerSync JWT for the caller. `endpoint` is POWERSYNC_URL; the route answers 503 without one.
+ */
+export const powersyncTokenRoutes: FastifyPluginAsyncTypebox = async (scope) => {
+  const { config, powersyncKeys: keys } = scope;
+  scope.get('/powersync/token', { schema: { response: { 200: TokenAnswer } } }, async (request, reply) => {
     const { userId, orgId } = request.auth;
-    if (!options.endpoint) {
+    if (!config.powersyncUrl) {
       throw new HttpError(503, 'powersync_not_configured', 'This server has no POWERSYNC_URL configured');
     }
     const nowMs = Date.now();
     const { token, expiresAt } = await mintPowerSyncToken({
-      key: await options.keys.signingKey(nowMs),
-      audience: options.audience,
+      key: await keys.signingKey(nowMs),
+      audience: config.powersyncJwtAudience,
       userId,
       orgId,
-      ttlS: options.ttlS,
+      ttlS: config.powersyncTokenTtlS,
       nowMs,
     });
     reply.header('cache-control', 'no-store');
-    return { endpoint: options.endpoint, token, expiresAt };
+    return { endpoint: config.powersyncUrl, token, expiresAt };
   });
-}
+};
 
 /** `GET /.well-known/jwks.json` (public): the keys PowerSync verifies our tokens with. */
-export async function jwksRoutes(
-  scope: FastifyInstance,
-  options: { keys: PowerSyncKeySource },
-): Promise<void> {
-  scope.get(JWKS_PATH, async (_request, reply) => {
+export const jwksRoutes: FastifyPluginAsyncTypebox = async (scope) => {
+  scope.get(JWKS_PATH, { schema: { response: { 200: Jwks } } }, async (_request, reply) => {
     // Short caching: a rotated-in key must be fetchable soon (PowerSync also refetches on an unknown kid).
     reply.header('cache-control', 'public, max-age=300');
-    return { keys: await options.keys.publishedKeys(Date.now()) };
+    return { keys: await scope.powersyncKeys.publishedKeys(Date.now()) };
   });
-}
+};

@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { UploadAnswer } from '@vhd/sync-contract';
 import { processUpload } from '../crudApply/applyUpload';
 import { faultPoint } from '../faultPoints';
 import {
@@ -7,12 +8,12 @@ import {
   MAX_BYTES,
   MAX_OPS,
   tooManyOps,
-  UploadBody,
+  UploadEnvelope,
 } from './uploadEnvelope';
 
-/** `POST /api/powersync/upload` (registered inside the authenticated /api scope). */
-export async function uploadRoutes(app: FastifyInstance) {
-  app.post<{ Body: UploadBody }>(
+/** `POST /api/powersync/upload` (registered inside the authenticated /api scope); the apply is crudApply/. */
+export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.post(
     '/powersync/upload',
     {
       bodyLimit: MAX_BYTES,
@@ -21,7 +22,7 @@ export async function uploadRoutes(app: FastifyInstance) {
         // Its own per-user count: a phone draining a day's backlog uploads back-to-back.
         rateLimit: { max: app.config.uploadRateLimitMax },
       },
-      schema: { body: UploadBody },
+      schema: { body: UploadEnvelope, response: { 200: UploadAnswer } },
       // Counted before validation so an oversized batch is a 413, not a schema error.
       preValidation: async (req) => {
         const batch = (req.body as { batch?: unknown } | null)?.batch;
@@ -42,4 +43,4 @@ export async function uploadRoutes(app: FastifyInstance) {
       return answer;
     },
   );
-}
+};

@@ -1,3 +1,4 @@
+import { UploadOp, UploadRequest } from '@vhd/sync-contract';
 import Type, { type Static } from 'typebox';
 import { isStorableText } from '../crudApply/clientText';
 import { HttpError } from '../errors';
@@ -5,21 +6,15 @@ import { HttpError } from '../errors';
 export const MAX_OPS = 2000;
 export const MAX_BYTES = 4 * 1024 * 1024;
 
-/** Only the envelope is checked as a whole (a 400); each op is judged on its own. */
-export const UploadBody = Type.Object({
-  client_id: Type.String({ minLength: 1, maxLength: 200 }),
-  batch: Type.Array(
-    Type.Object({
-      op_id: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
-    }),
-  ),
+/**
+ * The contract's upload request as the route checks it: only the envelope as a whole (a 400); each
+ * op is judged on its own (crudApply/validate.ts).
+ */
+export const UploadEnvelope = Type.Object({
+  client_id: UploadRequest.properties.client_id,
+  batch: Type.Array(Type.Object({ op_id: UploadOp.properties.op_id })),
 });
-export type UploadBody = Static<typeof UploadBody>;
-
-export interface UploadResponse {
-  applied: number[];
-  rejected: { op_id: number; code: string; message: string }[];
-}
+export type UploadEnvelope = Static<typeof UploadEnvelope>;
 
 export function tooManyOps(): HttpError {
   return new HttpError(413, 'too_large', `A batch holds at most ${MAX_OPS} ops`, {
@@ -29,7 +24,7 @@ export function tooManyOps(): HttpError {
 }
 
 /** op_ids must be unique: each is answered exactly once. */
-export function assertUniqueOpIds(body: UploadBody): void {
+export function assertUniqueOpIds(body: UploadEnvelope): void {
   const seen = new Set<number>();
   for (const { op_id } of body.batch) {
     if (seen.has(op_id))
