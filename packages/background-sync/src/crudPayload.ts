@@ -1,23 +1,16 @@
 // One ps_crud entry as the server's upload endpoint expects it, values coerced to the schema's
 // column types: SQLite hands integers back as 3.0-style floats or strings depending on how they
 // were bound, and the server checks types strictly.
+import type { UploadOp } from '@vhd/sync-contract';
 import type { CrudEntryLike } from './database';
 import { columnType } from './schema';
 
-export interface UploadOp {
-  op_id: number;
-  op: string;
-  type: string;
-  id: string;
-  tx_id?: number;
-  data?: Record<string, unknown>;
-  old?: Record<string, unknown>;
-}
+export type { UploadOp };
 
 export function toUploadOp(entry: CrudEntryLike): UploadOp {
   return {
     op_id: entry.clientId,
-    op: entry.op,
+    op: entry.op as UploadOp['op'],
     type: entry.table,
     id: entry.id,
     ...(entry.transactionId != null ? { tx_id: entry.transactionId } : {}),

@@ -4,6 +4,7 @@
 // blocks the queue. The server applies each op at most once (per-client watermark), so a kill at
 // any point — even after the server applied and before the local complete — only causes a replay
 // that the server answers with its recorded verdicts.
+import type { UploadAnswer } from '@vhd/sync-contract';
 import type { ApiClient, ApiFailure } from './apiClient';
 import { toUploadOp, type UploadOp, utf8Length } from './crudPayload';
 import type { CrudBatchLike, SyncDatabase } from './database';
@@ -17,10 +18,7 @@ export const UPLOAD_PATH = '/api/powersync/upload';
 /** Per-op JSON overhead beyond the ps_crud `data` text (op_id, tx_id, punctuation). */
 const OP_OVERHEAD_BYTES = 48;
 
-export interface UploadAnswer {
-  applied: number[];
-  rejected: Array<{ op_id: number; code: string; message: string }>;
-}
+export type { UploadAnswer };
 
 export interface CrudUploadResult {
   status: 'done' | 'stopped';

@@ -1,4 +1,5 @@
 // The batch signing client: `POST /api/cloudinaryUpload { photoIds }` (≤ signBatchSize ids).
+import type { MediaLimits, SignRejection as WireSignRejection } from '@vhd/sync-contract';
 import type { ApiClient } from './apiClient';
 import type { ServerFailure } from './failurePolicy';
 import type { RunBudget } from './runBudget';
@@ -9,7 +10,7 @@ export interface SignedUpload {
   fields: Record<string, string>;
 }
 
-export type SignRejectionCode = 'unknown_photo' | 'forbidden' | 'already_uploaded';
+export type SignRejectionCode = WireSignRejection['code'];
 
 export interface SignRejection {
   photoId: string;
@@ -17,10 +18,7 @@ export interface SignRejection {
 }
 
 /** The largest image the media store takes, as the server knows it. */
-export interface MediaLimits {
-  maxBytes: number;
-  maxPixels: number;
-}
+export type { MediaLimits };
 
 export type SignOutcome =
   | { ok: true; uploads: SignedUpload[]; rejected: SignRejection[]; limits: MediaLimits | null }

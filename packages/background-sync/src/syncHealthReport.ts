@@ -1,7 +1,7 @@
 // The sync health report a device sends to `POST /api/syncHealth`: who it is, whether the OS lets
 // background sync run, its queues, and the runs its log holds that the server has not had yet —
 // compact (a few numbers a run, at most MAX_RUNS_PER_REPORT runs a request).
-import type { BackgroundCapability, DevicePort } from './backgroundCapability';
+import type { ReportedRun, SyncHealthReport } from '@vhd/sync-contract';
 import type { SqlExecutor } from './database';
 import { countByState } from './photoQueueStore';
 import type { RunRow } from './runLog';
@@ -9,37 +9,7 @@ import type { RunRow } from './runLog';
 export const MAX_RUNS_PER_REPORT = 50;
 const MAX_REASON_CHARS = 200;
 
-export interface ReportedRun {
-  id: string;
-  trigger: string;
-  budgetMs: number;
-  startedAt: number;
-  /** null for a run the process died in (`killed`). */
-  finishedAt: number | null;
-  outcome: string;
-  reason?: string;
-  applied: number;
-  rejected: number;
-  photos: number;
-  photosFailed: number;
-  bytes: number;
-}
-
-export interface SyncHealthReport {
-  device: { id: string; platform: DevicePort['platform']; name?: string; appVersion?: string };
-  capability: BackgroundCapability;
-  queue: {
-    pendingChanges: number;
-    pendingPhotos: number;
-    failedPhotos: number;
-    rejectedChanges: number;
-    lastSuccessfulSyncAt: number | null;
-  };
-  /** The device clock when sending: the server corrects run times by its own clock's difference. */
-  sentAt: number;
-  /** Oldest first. */
-  runs: ReportedRun[];
-}
+export type { ReportedRun, SyncHealthReport };
 
 /** Where the last accepted report ended in the run log (started_at, id order). */
 export interface ReportedThrough {
@@ -79,11 +49,11 @@ function toReportedRun(row: RunRow): ReportedRun {
   const reason = report?.reason ?? row.error ?? undefined;
   return {
     id: row.id,
-    trigger: row.trigger,
+    trigger: row.trigger as ReportedRun['trigger'],
     budgetMs: row.budget_ms,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
-    outcome: row.state === 'killed' ? 'killed' : (row.outcome ?? 'killed'),
+    outcome: row.state === 'killed' ? 'killed' : ((row.outcome ?? 'killed') as ReportedRun['outcome']),
     ...(reason ? { reason: reason.slice(0, MAX_REASON_CHARS) } : {}),
     applied: c['crud.applied'] ?? 0,
     rejected: c['crud.rejected'] ?? 0,

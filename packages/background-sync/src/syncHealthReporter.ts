@@ -2,6 +2,7 @@
 // run's user data, after its log row is complete, and only in what is left of its budget. A report
 // that fails or does not fit stays in the log for the next run (the log keeps its last runs only,
 // so what waits is bounded). It never throws into the run.
+import type { SyncHealthAnswer } from '@vhd/sync-contract';
 import type { ApiClient } from './apiClient';
 import { errorMessage } from './apiClient';
 import type { DevicePort } from './backgroundCapability';
@@ -79,7 +80,7 @@ export class SyncHealthReporter {
         sentAt: clock.now(),
         runs,
       };
-      const res = await api.post<{ runs: number }>(SYNC_HEALTH_PATH, body, {
+      const res = await api.post<SyncHealthAnswer>(SYNC_HEALTH_PATH, body, {
         timeoutMs,
         ...(budget ? { budget } : {}),
       });
