@@ -1,16 +1,10 @@
+import type { SignAnswer } from '@vhd/sync-contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_PLAN_LIMITS } from '../src/cloudinary/mediaLimits';
 import { signParams } from '../src/cloudinary/signature';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
 import { jpegImage } from './images';
-import {
-  insertPhoto,
-  photoFields,
-  postUpload,
-  type SigningAnswer,
-  signPhotos,
-  uploadSigned,
-} from './photoFixtures';
+import { insertPhoto, photoFields, postUpload, signPhotos, uploadSigned } from './photoFixtures';
 
 describe.each(testBackends())('POST /api/cloudinaryUpload (%s)', (backend) => {
   let server: TestServer;
@@ -128,7 +122,7 @@ describe.each(testBackends())('POST /api/cloudinaryUpload (%s)', (backend) => {
       headers: { authorization: `Bearer ${tokenA}`, 'content-type': 'application/json' },
       body: JSON.stringify({ photoIds: [photoId, other], confirmExisting: true }),
     });
-    const body = (await response.json()) as SigningAnswer;
+    const body = (await response.json()) as SignAnswer;
     const url = server.app.media.deliveryUrl(stored.body.public_id, stored.body.version);
     expect(body.rejected).toEqual([{ photoId, code: 'already_uploaded', cloudinary_url: url }]);
     expect(body.uploads.map((u) => u.photoId)).toEqual([other]);

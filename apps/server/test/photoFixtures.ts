@@ -1,3 +1,4 @@
+import type { SignAnswer } from '@vhd/sync-contract';
 import type { Db } from '../src/db';
 import type { TestServer } from '../src/testing';
 import { uploadBody } from './images';
@@ -32,11 +33,6 @@ export async function photoFields(db: Db, photoId: string): Promise<PhotoCloudin
   return rows[0];
 }
 
-export interface SigningAnswer {
-  uploads: { photoId: string; url: string; fields: Record<string, string>; expiresAt: string }[];
-  rejected: { photoId: string; code: string; cloudinary_url?: string }[];
-}
-
 export async function signPhotos(server: TestServer, token: string, photoIds: unknown) {
   const response = await fetch(`${server.url}/api/cloudinaryUpload`, {
     method: 'POST',
@@ -45,7 +41,7 @@ export async function signPhotos(server: TestServer, token: string, photoIds: un
   });
   return {
     status: response.status,
-    body: (await response.json()) as SigningAnswer & { error?: { code: string } },
+    body: (await response.json()) as SignAnswer & { error?: { code: string } },
   };
 }
 
@@ -64,7 +60,7 @@ export interface UploadAnswer {
 }
 
 /** Posts a file with signed fields, as the app does, to the URL the signing answer named. */
-export async function uploadSigned(upload: SigningAnswer['uploads'][number], file: Buffer) {
+export async function uploadSigned(upload: SignAnswer['uploads'][number], file: Buffer) {
   return postUpload(upload.url, upload.fields, file);
 }
 

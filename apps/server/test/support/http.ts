@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { UploadAnswer } from '@vhd/sync-contract';
 import type { TestServer } from '../../src/testing';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read response fields directly and assert on them
@@ -39,10 +40,7 @@ export interface Op {
   old?: Record<string, unknown>;
 }
 
-export interface UploadAnswer {
-  applied: number[];
-  rejected: { op_id: number; code: string; message: string }[];
-}
+export type { UploadAnswer };
 
 /** Builds ops with increasing op_ids; each op is its own transaction unless `tx` groups them. */
 export class OpLog {
