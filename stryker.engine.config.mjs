@@ -6,6 +6,7 @@ import { strykerOptions } from './scripts/mutation/strykerOptions.mjs';
 const UPLOADER = 'packages/background-sync/src/crudUploader.ts';
 const MUTEX = 'packages/background-sync/src/mutex.ts';
 const RUN = 'packages/background-sync/src/runBackgroundSync.ts';
+const DOWNLOAD = 'packages/background-sync/src/downloadPhase.ts';
 
 // Equivalent mutants: no test can tell them from the original. One line of reason each.
 export const strykerPlugins = [
@@ -61,6 +62,12 @@ export const strykerPlugins = [
       file: RUN,
       code: 'p.failure ? [p.failure] : []',
       reason: "the failure is also in the run's error list, which is added to the report right after",
+    },
+    { file: DOWNLOAD, code: "res.failure.kind === 'http'", reason: 'only an http failure has a code' },
+    {
+      file: DOWNLOAD,
+      code: 'uploadedAt !== undefined',
+      reason: 'a time compared with an undefined uploadedAt is false either way',
     },
   ]),
 ];

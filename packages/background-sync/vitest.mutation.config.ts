@@ -15,6 +15,7 @@ export default defineProject({
       'src/runBudget.test.ts',
       'test/crudPayload.test.ts',
       'test/crudUploader.test.ts',
+      'test/downloadPhaseLocal.test.ts',
       'test/mutex.test.ts',
       'test/photoQueueMemory.test.ts',
       'test/failurePolicy.test.ts',

@@ -90,7 +90,8 @@ async function seedDevKey(dataDir: string): Promise<void> {
   await copyFile(await devKeyFile, join(dataDir, DEV_KEY_FILE));
 }
 
-async function testDatabase(
+/** A fresh migrated database of the backend (in-process tests that need no server). */
+export async function testDatabase(
   backend: TestBackend,
 ): Promise<{ db: Db; url: string | null; drop(): Promise<void> }> {
   if (backend === 'pglite') {
