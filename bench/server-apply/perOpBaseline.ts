@@ -25,10 +25,10 @@ function statementFor(op: Op, orgId: string): { sql: string; params: unknown[] }
   if (op.type === 'invoices') {
     // The invoice number is server-assigned: taken in the same statement.
     return {
-      sql: `WITH n AS (UPDATE organizations SET last_invoice_number = last_invoice_number + 1 WHERE id = $2
-                       RETURNING last_invoice_number)
+      sql: `WITH n AS (INSERT INTO invoice_counters AS c (org_id, last_number) VALUES ($2, 1)
+                       ON CONFLICT (org_id) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number)
             INSERT INTO invoices AS t (id, org_id, ${names.join(', ')}, number, updated_at)
-            SELECT $1, $2, ${placeholders.join(', ')}, n.last_invoice_number, now() FROM n
+            SELECT $1, $2, ${placeholders.join(', ')}, n.last_number, now() FROM n
             ON CONFLICT (id) DO UPDATE SET ${updates} WHERE t.org_id = EXCLUDED.org_id`,
       params: [op.id, orgId, ...values],
     };

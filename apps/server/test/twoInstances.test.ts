@@ -91,7 +91,7 @@ describe.each(testBackends())('two server instances on one %s database', (backen
       [orgId],
     );
     expect(rows[0]).toEqual({ n: 120, distinct_numbers: 120, min: 1, max: 120 });
-    const org_ = await a.db.query('SELECT last_invoice_number FROM organizations WHERE id = $1', [orgId]);
-    expect(org_.rows).toEqual([{ last_invoice_number: 120 }]);
+    const counter = await a.db.query('SELECT last_number FROM invoice_counters WHERE org_id = $1', [orgId]);
+    expect(counter.rows).toEqual([{ last_number: 120 }]);
   });
 });

@@ -39,11 +39,11 @@ export class Office {
     const params = [id, this.orgId, ...cols.map((c) => values[c])];
     const placeholders = names.map((_, i) => `$${i + 1}`);
     // One statement (the simulation's database connection may be another process's): an invoice
-    // takes the organization's next number in it.
+    // takes the organization's next number (its counter row) in it.
     await this.db.query(
       table === 'invoices'
-        ? `WITH next AS (UPDATE organizations SET last_invoice_number = last_invoice_number + 1
-             WHERE id = $2 RETURNING last_invoice_number AS number)
+        ? `WITH next AS (INSERT INTO invoice_counters AS c (org_id, last_number) VALUES ($2, 1)
+             ON CONFLICT (org_id) DO UPDATE SET last_number = c.last_number + 1 RETURNING last_number AS number)
            INSERT INTO invoices (${names.join(', ')}, number) SELECT ${placeholders.join(', ')}, number FROM next`
         : `INSERT INTO ${table} (${names.join(', ')}) VALUES (${placeholders.join(', ')})`,
       params,
