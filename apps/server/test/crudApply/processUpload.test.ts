@@ -476,8 +476,8 @@ describe.each(testBackends())('processUpload on %s', (backend) => {
       // Deleted and put again: a new row, a new number.
       await c.upload([c.op('DELETE', 'invoices', b), c.op('PUT', 'invoices', b, {})]);
       expect(await number(b)).toBe(4);
-      const org = await db.query('SELECT last_invoice_number FROM organizations WHERE id = $1', [c.orgId]);
-      expect(org.rows[0]).toEqual({ last_invoice_number: 4 });
+      const counter = await db.query('SELECT last_number FROM invoice_counters WHERE org_id = $1', [c.orgId]);
+      expect(counter.rows).toEqual([{ last_number: 4 }]);
       // Another organization counts from 1.
       const other = await client();
       const e = randomUUID();
@@ -485,11 +485,11 @@ describe.each(testBackends())('processUpload on %s', (backend) => {
       expect(await number(e)).toBe(1);
     });
 
-    it('leaves the organization alone when there is nothing to number', async () => {
+    it('leaves the counter alone when there is nothing to number', async () => {
       const c = await client();
       await c.upload([c.op('PUT', 'schedules', randomUUID(), {})]);
-      const org = await db.query('SELECT last_invoice_number FROM organizations WHERE id = $1', [c.orgId]);
-      expect(org.rows[0]).toEqual({ last_invoice_number: 0 });
+      const counter = await db.query('SELECT last_number FROM invoice_counters WHERE org_id = $1', [c.orgId]);
+      expect(counter.rows).toEqual([]);
     });
   });
 
