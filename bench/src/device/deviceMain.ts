@@ -12,8 +12,13 @@ import {
   PhotoAttachmentQueue,
   type SyncSettings,
 } from '@vhd/background-sync';
-import { consoleLogger, createNodePorts, nodeFetch, nodeUploadFile } from '@vhd/background-sync/node';
-import { openTestDatabase } from '../../../packages/background-sync/test/support/testDatabase';
+import {
+  consoleLogger,
+  createNodePorts,
+  nodeFetch,
+  nodeUploadFile,
+  openNodeDatabase,
+} from '@vhd/background-sync/node';
 import { baselineRun } from '../baseline/baselineRun';
 import { startMemorySampler } from './memorySampler';
 import { Meter } from './meter';
@@ -27,8 +32,7 @@ const job = JSON.parse(process.env.BENCH_JOB ?? '') as DeviceJob;
 const send = (message: ChildMessage) => process.send?.(message);
 
 async function main(): Promise<void> {
-  const t = await openTestDatabase({ dir: job.workDir, filename: 'phone.db' });
-  const db = t.db;
+  const db = await openNodeDatabase({ path: join(job.workDir, 'phone.db'), readWorkerCount: 1 });
   const meter = new Meter(job.serverUrl, job.linkUrl);
   const settings: SyncSettings = {
     ...DEFAULT_SETTINGS,
@@ -164,7 +168,7 @@ async function main(): Promise<void> {
     errors,
   };
   send({ type: 'result', measurement });
-  await t.close();
+  await db.close();
 }
 
 main().then(

@@ -3,11 +3,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { column, LogLevels, PowerSyncDatabase, type PowerSyncLogger, Schema, Table } from '@powersync/node';
+import type { PowerSyncDatabase } from '@powersync/node';
+import { openNodeDatabase } from '../../node/nodeDatabase';
 import type { SyncDatabase } from '../../src/database';
-import { createAppSchema } from '../../src/schema';
-
-export const nodeAppSchema = createAppSchema({ Schema, Table, column });
 
 export interface TestDatabase {
   /** The SDK object (satisfies the engine's SyncDatabase). */
@@ -20,16 +18,6 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** The SDK's own log, quiet unless LOG_LEVEL asks for it (tests inject faults it would report). */
-const sdkLogger: PowerSyncLogger = {
-  log(record) {
-    const level = process.env.LOG_LEVEL;
-    if (!level || level === 'silent') return;
-    const min = LogLevels[level as keyof typeof LogLevels] ?? LogLevels.warn;
-    if (record.level >= min) console.error(`[PowerSync] ${record.message}`, record.error ?? '');
-  },
-};
-
 /** Opens (creating if needed) `<dir>/<filename>`; without `dir`, a fresh temp folder. */
 export async function openTestDatabase(
   options: { dir?: string; filename?: string } = {},
@@ -37,12 +25,7 @@ export async function openTestDatabase(
   const ownDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'vhd-bs-')));
   const path = join(dir, options.filename ?? 'test.db');
-  const db = new PowerSyncDatabase({
-    schema: nodeAppSchema,
-    database: { dbFilename: path, readWorkerCount: 1 },
-    logger: sdkLogger,
-  });
-  await db.init();
+  const db = await openNodeDatabase({ path, readWorkerCount: 1 });
   const syncDb: SyncDatabase = db;
   let closed = false;
   return {

@@ -13,12 +13,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { column, LogLevels, PowerSyncDatabase, type PowerSyncLogger, Schema, Table } from '@powersync/node';
+import { LogLevels, type PowerSyncDatabase, type PowerSyncLogger } from '@powersync/node';
 import {
   type AppLifecycle,
   type BackgroundSync,
   createAppLifecycle,
-  createAppSchema,
   createBackgroundSync,
   createDownloadPhase,
   createPhotoPhase,
@@ -35,7 +34,13 @@ import {
   type SystemOwner,
   type UploadFilePort,
 } from '@vhd/background-sync';
-import { consoleLogger, createNodePorts, type NodePorts, nodeUploadFile } from '@vhd/background-sync/node';
+import {
+  consoleLogger,
+  createNodePorts,
+  type NodePorts,
+  nodeUploadFile,
+  openNodeDatabase,
+} from '@vhd/background-sync/node';
 import { writePhoto } from '../photoFactory';
 import { completeCrudBeforeAnswer, markSyncedBeforeStore } from './brokenEngines';
 import { devSessionTokens } from './devSessionTokens';
@@ -364,12 +369,10 @@ async function openSystem(
   reached: (point: KillPoint, detail?: string) => void,
 ): Promise<DeviceSystem> {
   const logger = consoleLogger(config.logLevel ?? 'warn', config.name);
-  const powersync = new PowerSyncDatabase({
-    schema: createAppSchema({ Schema, Table, column }),
-    database: { dbFilename: join(config.documentsDir, `vhd-${config.userId}.db`) },
+  const powersync = await openNodeDatabase({
+    path: join(config.documentsDir, `vhd-${config.userId}.db`),
     logger: sdkLogger(config.logLevel ?? 'warn', config.name),
   });
-  await powersync.init();
   const requestTimeoutMs = config.settings?.requestTimeoutMs ?? 30_000;
   const tokens = devSessionTokens({
     apiUrl: config.apiUrl,

@@ -2,8 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { column, PowerSyncDatabase, Schema, type SyncStatus, Table } from '@powersync/node';
-import { createAppSchema } from '@vhd/background-sync';
+import type { PowerSyncDatabase, SyncStatus } from '@powersync/node';
+import { openNodeDatabase } from '@vhd/background-sync/node';
 
 export const FAST_SYNC = { retryDelayMs: 100, crudUploadThrottleMs: 10 } as const;
 
@@ -23,11 +23,7 @@ export async function openTestClient(options: {
   dir?: string;
 }): Promise<TestClient & { dir: string }> {
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'ps-double-')));
-  const db = new PowerSyncDatabase({
-    schema: createAppSchema({ Schema, Table, column }),
-    database: { dbFilename: 'client.db', dbLocation: dir, readWorkerCount: 1 },
-  });
-  await db.init();
+  const db = await openNodeDatabase({ path: join(dir, 'client.db'), readWorkerCount: 1 });
   let fetched = 0;
   const connector = {
     async fetchCredentials() {
