@@ -1,6 +1,6 @@
 // The task body: one engine run over the Expo ports with the platform budget, its outcome mapped
 // to BackgroundTaskResult, and the OS expiration aborting the run. The engine's composition is
-// observed (createBackgroundSync records its options); the database is native, so it is faked.
+// observed (createSyncEngine records its options); the database is native, so it is faked.
 import type { RunOutcome, RunReport } from '@vhd/background-sync';
 import { BackgroundTaskResult } from 'expo-background-task';
 import { sessionTokenProvider } from '../services/background/ports/auth';
@@ -22,10 +22,10 @@ jest.mock('../services/database/openDatabase', () => ({
 }));
 jest.mock('@vhd/background-sync', () => {
   const actual = jest.requireActual('@vhd/background-sync');
-  return { ...actual, createBackgroundSync: jest.fn() };
+  return { ...actual, createSyncEngine: jest.fn() };
 });
 
-const engine = jest.requireMock('@vhd/background-sync') as { createBackgroundSync: jest.Mock };
+const engine = jest.requireMock('@vhd/background-sync') as { createSyncEngine: jest.Mock };
 const session = jest.requireMock('../services/auth/session') as { loadSession: jest.Mock };
 const database = jest.requireMock('../services/database/openDatabase') as { openUserDatabase: jest.Mock };
 
@@ -33,7 +33,7 @@ type RunImpl = (req: { budgetMs: number; trigger: string; signal?: AbortSignal }
 
 function engineRunning(run: RunImpl) {
   const sync = { runBackgroundSync: jest.fn(run), close: jest.fn(async () => undefined) };
-  engine.createBackgroundSync.mockImplementation(() => sync);
+  engine.createSyncEngine.mockImplementation(() => sync);
   return sync;
 }
 
@@ -48,7 +48,7 @@ beforeEach(async () => {
   bg = require('../services/background/BackgroundSync');
   system = require('../services/background/BackgroundSystem');
   await system.closeBackgroundSystem();
-  engine.createBackgroundSync.mockReset();
+  engine.createSyncEngine.mockReset();
   database.openUserDatabase.mockClear();
   session.loadSession.mockResolvedValue(signedIn('user_1'));
 });
@@ -58,8 +58,8 @@ test('the task runs the engine once, over the Expo ports, with the platform budg
   await expect(bg.runBackgroundSyncTask()).resolves.toBe(BackgroundTaskResult.Success);
 
   expect(database.openUserDatabase).toHaveBeenCalledWith('user_1');
-  expect(engine.createBackgroundSync).toHaveBeenCalledTimes(1);
-  const { ports, db } = engine.createBackgroundSync.mock.calls[0][0];
+  expect(engine.createSyncEngine).toHaveBeenCalledTimes(1);
+  const { ports, db } = engine.createSyncEngine.mock.calls[0][0];
   expect(db.userId).toBe('user_1');
   expect(ports.fetch).toBe(expoFetchPort);
   expect(ports.uploadFile).toBe(expoUploadFile);
@@ -172,7 +172,7 @@ test('concurrent callers (task and UI on a cold background launch) share one sys
   ]);
   expect(a).toBe(b);
   expect(database.openUserDatabase).toHaveBeenCalledTimes(1);
-  expect(engine.createBackgroundSync).toHaveBeenCalledTimes(1);
+  expect(engine.createSyncEngine).toHaveBeenCalledTimes(1);
 });
 
 test('a session load that never settles ends the task within its budget, without opening anything', async () => {

@@ -19,7 +19,7 @@ jest.mock('@vhd/background-sync', () => {
   const actual = jest.requireActual('@vhd/background-sync');
   return {
     ...actual,
-    createBackgroundSync: jest.fn(() => ({ close: jest.fn(async () => undefined) })),
+    createSyncEngine: jest.fn(() => ({ close: jest.fn(async () => undefined) })),
   };
 });
 

@@ -6,10 +6,8 @@ import { join } from 'node:path';
 import {
   ApiClient,
   CrudUploader,
-  createBackgroundSync,
-  createPhotoPhase,
+  createSyncEngine,
   DEFAULT_SETTINGS,
-  PhotoAttachmentQueue,
   type SyncSettings,
 } from '@vhd/background-sync';
 import {
@@ -51,10 +49,11 @@ async function main(): Promise<void> {
   if (job.workload.crud) await writeCrudWork(db, job.workload.crud);
   const photos = await capturePhotos(join(job.workDir, 'camera'), job.workload.photos ?? []);
   const totalFileBytes = photos.reduce((n, p) => n + p.bytes, 0);
-  const queue = new PhotoAttachmentQueue({ db, ports, settings });
+  // The engine's photo queue takes the captures; its run uploads, with no download phase to wait on.
+  const sync = createSyncEngine({ db, ports, settings, download: false });
   if (job.side === 'engine') {
     for (const p of photos) {
-      await queue.enqueue({
+      await sync.queue.enqueue({
         photoId: p.photoId,
         sourcePath: p.path,
         mediaType: 'image/jpeg',
@@ -107,12 +106,10 @@ async function main(): Promise<void> {
   let errors: string[];
   let windowed = false;
   if (job.side === 'engine') {
-    const sync = createBackgroundSync({ db, ports, settings, phases: { photos: createPhotoPhase(queue) } });
     const report = await sync.runBackgroundSync({
       budgetMs: job.budgetMs ?? UNBOUNDED_BUDGET_MS,
       trigger: job.budgetMs ? 'background' : 'manual',
     });
-    await sync.close();
     outcome = report.outcome;
     errors = report.errors.map((e) => JSON.stringify(e));
     crud = {
@@ -168,6 +165,7 @@ async function main(): Promise<void> {
     errors,
   };
   send({ type: 'result', measurement });
+  await sync.close();
   await db.close();
 }
 

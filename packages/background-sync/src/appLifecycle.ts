@@ -11,9 +11,9 @@
 // as it was. Whether a spell was short is measured on the wall clock, because a suspended app's
 // timer fires late.
 import { isAbortLike } from './abort';
-import type { BackgroundSync } from './backgroundSync';
 import type { Clock, Logger } from './ports';
 import { BUDGET_MS } from './settings';
+import type { SyncEngine } from './syncEngine';
 
 export type AppStateName = 'active' | 'background' | 'inactive' | 'unknown' | 'extension';
 export type BackgroundPolicy = 'on-background' | 'always';
@@ -22,7 +22,7 @@ export type BackgroundPolicy = 'on-background' | 'always';
 export const SHORT_SPELL_MS = 10_000;
 
 export interface AppLifecycleDeps {
-  sync: Pick<BackgroundSync, 'setAppActive' | 'runBackgroundSync' | 'activeRunId'>;
+  sync: Pick<SyncEngine, 'setAppActive' | 'runBackgroundSync' | 'activeRunId'>;
   policy: BackgroundPolicy;
   /** Schedules the OS task (a no-op when it is scheduled already). */
   register: () => Promise<unknown>;

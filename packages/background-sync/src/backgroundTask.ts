@@ -4,10 +4,10 @@
 // answer) would otherwise hold the OS job for its whole window with no run row — Android's runTasks
 // waits for the task with no timeout of its own.
 import { abortReason, raceSignal } from './abort';
-import type { BackgroundSync } from './backgroundSync';
 import type { Clock, Logger } from './ports';
 import { RunBudget } from './runBudget';
 import type { RunOutcome } from './runPhase';
+import type { SyncEngine } from './syncEngine';
 
 export interface TaskSession {
   userId: string;
@@ -17,7 +17,7 @@ export interface BackgroundTaskDeps<Session extends TaskSession> {
   /** Who is signed in; null when nobody is (or not yet known, e.g. Clerk offline with no cache). */
   loadSession(signal: AbortSignal): Promise<Session | null>;
   /** The runtime's one system for that user (see SystemOwner). */
-  systemFor(session: Session): Promise<{ sync: Pick<BackgroundSync, 'runBackgroundSync'> }>;
+  systemFor(session: Session): Promise<{ sync: Pick<SyncEngine, 'runBackgroundSync'> }>;
   budgetMs: number;
   clock: Clock;
   logger: Logger;

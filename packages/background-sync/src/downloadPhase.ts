@@ -26,8 +26,8 @@ export interface DownloadPhaseOptions {
 }
 
 /**
- * Wiring: `createBackgroundSync({ phases: (parts) => ({ download: createDownloadPhase(parts) }) })`
- * (it takes `controller`, `uploader` and `api` from the engine's parts).
+ * Wiring: `createSyncEngine` (src/syncEngine.ts) builds it with `controller`, `uploader` and `api`
+ * from the engine's parts.
  */
 export function createDownloadPhase(options: DownloadPhaseOptions): RunPhase {
   const { api } = options;

@@ -3,7 +3,7 @@ export * from './apiClient';
 export * from './appLifecycle';
 export * from './backendConnector';
 export * from './backgroundCapability';
-export * from './backgroundSync';
+export * from './syncEngine';
 export * from './backgroundTask';
 export * from './connectivityCheck';
 export * from './crudPayload';

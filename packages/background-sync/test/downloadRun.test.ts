@@ -1,16 +1,16 @@
-// Downloads through whole runs: the engine (createBackgroundSync, its BackendConnector and
+// Downloads through whole runs: the engine (createSyncEngine, its BackendConnector and
 // SyncController), the real server for tokens and JWKS, and the PowerSync double verifying them.
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { createPowerSyncDouble, type PowerSyncDouble } from '@vhd/powersync-double';
 import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { BackgroundSync } from '../src/backgroundSync';
 import type { CrudUploaderHooks } from '../src/crudUploader';
 import { createDownloadPhase, type DownloadPhaseOptions } from '../src/downloadPhase';
 import type { RunPhase } from '../src/runPhase';
 import type { RunReport } from '../src/runReport';
 import type { SyncSettings } from '../src/settings';
+import type { SyncEngine } from '../src/syncEngine';
 import { type FaultProxy, startFaultProxy } from './support/faultProxy';
 import { openTestDatabase, type TestDatabase } from './support/testDatabase';
 import { createTestEngine, TestAuth } from './support/testEngine';
@@ -20,7 +20,7 @@ let server: TestServer;
 let proxy: FaultProxy;
 let double: PowerSyncDouble;
 let t: TestDatabase;
-let engine: BackgroundSync;
+let engine: SyncEngine;
 let org: string;
 let orgCounter = 0;
 

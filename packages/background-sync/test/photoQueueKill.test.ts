@@ -6,8 +6,7 @@ import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePorts } from '../node/nodePorts';
-import { createBackgroundSync } from '../src/backgroundSync';
-import { PhotoAttachmentQueue } from '../src/photoQueue';
+import { createSyncEngine } from '../src/syncEngine';
 import { capturePhoto, type PhotoChildConfig, runPhotoChild, silentLogger } from './photoFixtures';
 import { openTestDatabase } from './support/testDatabase';
 import { TEST_SETTINGS } from './support/testEngine';
@@ -93,9 +92,8 @@ describe('kill after the store saved, before SYNCED', () => {
         getToken: () => server.mintToken({ userId: USER, orgId: ORG }),
         logger: silentLogger,
       });
-      const queue = new PhotoAttachmentQueue({ db: after.syncDb, ports });
-      expect(await queue.get(shot.photoId)).toMatchObject({ state: 'SYNCED' });
-      const engine = createBackgroundSync({ db: after.syncDb, ports, settings: TEST_SETTINGS });
+      const engine = createSyncEngine({ db: after.syncDb, ports, settings: TEST_SETTINGS });
+      expect(await engine.queue.get(shot.photoId)).toMatchObject({ state: 'SYNCED' });
       expect(await engine.uploader.upload()).toMatchObject({
         status: 'done',
         rejected: 0,

@@ -14,15 +14,13 @@ import {
 import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createNodeUploadFile, nodeUploadFile } from '../node/nodeUploadFile';
-import { createBackgroundSync } from '../src/backgroundSync';
-import { createPhotoPhase } from '../src/photoPhase';
-import { PhotoAttachmentQueue } from '../src/photoQueue';
 import { saveSigned } from '../src/photoQueueStore';
 import { signPhotos } from '../src/photoSigner';
 import type { Clock, FetchPort, UploadFilePort } from '../src/ports';
 import { RunBudget } from '../src/runBudget';
 import type { RunReport } from '../src/runReport';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
+import { createSyncEngine } from '../src/syncEngine';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
 import { openTestDatabase } from './support/testDatabase';
 import { FAST_CONNECT, TEST_SETTINGS } from './support/testEngine';
@@ -96,14 +94,15 @@ async function setup(
     ...(opts.clock ? { clock: opts.clock } : {}),
   });
   const settings: SyncSettings = { ...DEFAULT_SETTINGS, ...TEST_SETTINGS, ...opts.settings };
-  const queue = new PhotoAttachmentQueue({ db: t.syncDb, ports, settings, random: () => 0.5 });
-  const engine = createBackgroundSync({
+  const engine = createSyncEngine({
     db: t.syncDb,
     ports,
     settings,
     connectOptions: FAST_CONNECT,
-    phases: { photos: createPhotoPhase(queue) },
+    download: false,
+    random: () => 0.5,
   });
+  const { queue } = engine;
   cleanups.push(async () => {
     await engine.close();
     await t.close();

@@ -1,23 +1,22 @@
 // What a background run uses, and the screens too: ONE database object per JS runtime, one file
-// per signed-in user, one engine (SyncController, connector, uploader, run mutex) on it, the photo
-// queue, and the Expo ports. The engine's SystemOwner keeps the opening as a promise, so the task
+// per signed-in user, and the engine on it — createSyncEngine wires the SyncController, connector,
+// uploader, run mutex, photo queue and phases — over the Expo ports (./ports). The engine's SystemOwner keeps the opening as a promise, so the task
 // and the UI asking at once (an iOS cold background launch mounts the UI too) get the same system:
 // two database objects on one file miss each other's writes and upload rows twice (DESIGN
 // departure 1).
 import type { PowerSyncDatabase } from '@powersync/react-native';
-import { type BackgroundSync, createSystemOwner, type Ports } from '@vhd/background-sync';
+import { createSyncEngine, createSystemOwner, type Ports, type SyncEngine } from '@vhd/background-sync';
 import { type AuthSession, loadSession } from '../auth/session';
 import { appConfig } from '../config';
-import { createSyncEngine } from '../database/BackendConnector';
 import { openUserDatabase } from '../database/openDatabase';
-import { createPhotoAttachmentQueue, type PhotoAttachmentQueue } from '../database/PhotoAttachmentQueue';
+import type { PhotoAttachmentQueue } from '../database/PhotoAttachmentQueue';
 import { createExpoPorts } from './ports';
 
 export interface BackgroundSystem {
   userId: string;
   db: PowerSyncDatabase;
   /** The engine: runBackgroundSync, getSyncOverview, setAppActive, controller, connector, … */
-  sync: BackgroundSync;
+  sync: SyncEngine;
   queue: PhotoAttachmentQueue;
   ports: Ports;
 }
@@ -25,9 +24,10 @@ export interface BackgroundSystem {
 function createSystem(userId: string): BackgroundSystem {
   const ports = createExpoPorts();
   const db = openUserDatabase(userId);
-  const queue = createPhotoAttachmentQueue(db, { ports });
-  const sync = createSyncEngine(db, { ports, queue, powerSyncUrl: appConfig().powerSyncUrl });
-  return { userId, db, sync, queue, ports };
+  // Built with a PowerSync endpoint, the download phase need not ask the server for one.
+  const download = appConfig().powerSyncUrl ? { isEndpointConfigured: () => true } : {};
+  const sync = createSyncEngine({ db, ports, download });
+  return { userId, db, sync, queue: sync.queue, ports };
 }
 
 const owner = createSystemOwner<BackgroundSystem>({

@@ -1,13 +1,4 @@
-// The app's photo queue: the engine's PhotoAttachmentQueue over the Expo ports. Background code
-// uses expo/fetch; tests may pass another `fetch`.
-import { type FetchPort, PhotoAttachmentQueue, type Ports, type SyncDatabase } from '@vhd/background-sync';
-
-export { PhotoAttachmentQueue };
-
-export function createPhotoAttachmentQueue(
-  db: SyncDatabase,
-  options: { ports: Ports; fetch?: FetchPort },
-): PhotoAttachmentQueue {
-  const ports = options.fetch ? { ...options.ports, fetch: options.fetch } : options.ports;
-  return new PhotoAttachmentQueue({ db, ports });
-}
+// The app's photo queue: the engine's PhotoAttachmentQueue. The engine builds it, with the photo
+// phase that drains it, in createSyncEngine (packages/background-sync/src/syncEngine.ts); the app
+// reaches it as `system.queue` (services/background/BackgroundSystem.ts).
+export { PhotoAttachmentQueue } from '@vhd/background-sync';

@@ -3,14 +3,10 @@
 
 import { consoleLogger, createNodePorts, type LogLevel, type NodePorts } from '../../node/nodePorts';
 import type { DevicePort } from '../../src/backgroundCapability';
-import {
-  type BackgroundSync,
-  type BackgroundSyncOptions,
-  createBackgroundSync,
-} from '../../src/backgroundSync';
 import type { SyncDatabase } from '../../src/database';
 import type { Logger } from '../../src/ports';
 import type { SyncSettings } from '../../src/settings';
+import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../../src/syncEngine';
 
 /** SDK connect options for tests: retry quickly, no upload throttle. */
 export const FAST_CONNECT = { retryDelayMs: 100, crudUploadThrottleMs: 10 } as const;
@@ -46,7 +42,7 @@ export class TestAuth {
 }
 
 export interface TestEngine {
-  engine: BackgroundSync;
+  engine: SyncEngine;
   ports: NodePorts;
 }
 
@@ -56,8 +52,9 @@ export function createTestEngine(options: {
   getToken: (options?: { forceRefresh?: boolean }) => Promise<string | null>;
   documentsDir?: string;
   settings?: Partial<SyncSettings>;
-  phases?: BackgroundSyncOptions['phases'];
-  hooks?: BackgroundSyncOptions['hooks'];
+  /** The run's photo and download phases; none unless given (most tests look at CRUD alone). */
+  phases?: SyncEngineOptions['phases'];
+  hooks?: SyncEngineOptions['hooks'];
   logger?: Logger;
   device?: DevicePort;
 }): TestEngine {
@@ -68,12 +65,12 @@ export function createTestEngine(options: {
     logger: options.logger ?? testLogger(),
     ...(options.device ? { device: options.device } : {}),
   });
-  const engine = createBackgroundSync({
+  const engine = createSyncEngine({
     db: options.db,
     ports,
     settings: { ...TEST_SETTINGS, ...options.settings },
     connectOptions: FAST_CONNECT,
-    ...(options.phases ? { phases: options.phases } : {}),
+    phases: options.phases ?? {},
     ...(options.hooks ? { hooks: options.hooks } : {}),
   });
   return { engine, ports };

@@ -16,20 +16,18 @@ import { join } from 'node:path';
 import { LogLevels, type PowerSyncDatabase, type PowerSyncLogger } from '@powersync/node';
 import {
   type AppLifecycle,
-  type BackgroundSync,
   createAppLifecycle,
-  createBackgroundSync,
-  createDownloadPhase,
-  createPhotoPhase,
+  createSyncEngine,
   createSystemOwner,
   listPhotoItems,
-  PhotoAttachmentQueue,
+  type PhotoAttachmentQueue,
   type RunReport,
   type RunRequest,
   type RunTrigger,
   runBackgroundTask,
   SYNCED_TABLES,
   type SyncDatabase,
+  type SyncEngine,
   type SyncOverview,
   type SystemOwner,
   type UploadFilePort,
@@ -84,8 +82,7 @@ interface PhotoSidecar {
 interface DeviceSystem {
   powersync: PowerSyncDatabase;
   ports: NodePorts;
-  sync: BackgroundSync;
-  queue: PhotoAttachmentQueue;
+  sync: SyncEngine;
 }
 
 export class DeviceApp {
@@ -130,12 +127,12 @@ export class DeviceApp {
     return this.system.ports;
   }
 
-  private get sync(): BackgroundSync {
+  private get sync(): SyncEngine {
     return this.system.sync;
   }
 
   private get queue(): PhotoAttachmentQueue {
-    return this.system.queue;
+    return this.system.sync.queue;
   }
 
   /** The app's start: the signed-in user's system (opened on first use), then the initial AppState. */
@@ -363,7 +360,7 @@ export class DeviceApp {
   }
 }
 
-/** The app's createSystem: the user's database, the engine over the Node ports, the photo queue. */
+/** The app's createSystem: the user's database and the engine over the Node ports. */
 async function openSystem(
   config: DeviceChildConfig,
   reached: (point: KillPoint, detail?: string) => void,
@@ -400,26 +397,15 @@ async function openSystem(
     uploadFile:
       config.broken === 'photo-synced-before-store' ? markSyncedBeforeStore(powersync, upload) : upload,
   });
-  const queue = new PhotoAttachmentQueue({
-    db: engineDb,
-    ports,
-    ...(config.settings ? { settings: config.settings } : {}),
-    hooks: { afterStoreSaved: () => reached('afterStoreSaved') },
-  });
-  const sync = createBackgroundSync({
+  const sync = createSyncEngine({
     db: engineDb,
     ports,
     ...(config.settings ? { settings: config.settings } : {}),
     ...(config.connectOptions ? { connectOptions: config.connectOptions } : {}),
-    phases: (parts) => ({
-      photos: createPhotoPhase(queue),
-      download: createDownloadPhase({
-        controller: parts.controller,
-        uploader: parts.uploader,
-        api: parts.api,
-      }),
-    }),
-    hooks: { afterServerApplied: () => reached('afterServerApplied') },
+    hooks: {
+      afterServerApplied: () => reached('afterServerApplied'),
+      afterStoreSaved: () => reached('afterStoreSaved'),
+    },
   });
   // The phone reaches the PowerSync service through its own radio too.
   const fetchCredentials = sync.connector.fetchCredentials.bind(sync.connector);
@@ -427,7 +413,7 @@ async function openSystem(
     const credentials = await fetchCredentials();
     return credentials && { ...credentials, endpoint: viaLink(credentials.endpoint) };
   };
-  return { powersync, ports, sync, queue };
+  return { powersync, ports, sync };
 }
 
 /** Maps a backend URL onto the device's link (its gateway routes by path to the server or the service). */

@@ -1,11 +1,17 @@
-// The engine for one database: wires the API client, the one CrudUploader, the upload and run
-// mutexes, the connector and the SyncController, and exposes the run, the overview and the
-// app-state hooks. Create one per database object (one per runtime — DESIGN departure 1).
+// The engine's composition root: the one place its parts are wired, for one database — the API
+// client, the one CrudUploader, the upload and run mutexes, the connector and the SyncController,
+// the photo queue with the photo and download phases, and the sync health reporter. It exposes the
+// run, the overview and the app-state hooks. Each platform brings only its ports (and its database):
+// the app, the simulator, the bench and the tests all call createSyncEngine. Create one per database
+// object (one per runtime — DESIGN departure 1).
 import { ApiClient } from './apiClient';
 import { BackendConnector } from './backendConnector';
 import { CrudUploader, type CrudUploaderHooks } from './crudUploader';
 import type { SyncDatabase } from './database';
+import { createDownloadPhase, type DownloadPhaseOptions } from './downloadPhase';
 import { Mutex } from './mutex';
+import { createPhotoPhase } from './photoPhase';
+import { PhotoAttachmentQueue, type PhotoQueueHooks } from './photoQueue';
 import type { Ports } from './ports';
 import { type RunEngine, type RunRequest, runBackgroundSync } from './runBackgroundSync';
 import type { RunPhase } from './runPhase';
@@ -22,6 +28,8 @@ export interface RunPhases {
 
 /** The parts a phase may need at construction (the download phase takes holds on `controller`). */
 export interface EngineParts {
+  /** The photo queue (capture enqueues, the Sync screen retries; the photo phase drains it). */
+  queue: PhotoAttachmentQueue;
   db: SyncDatabase;
   ports: Ports;
   settings: SyncSettings;
@@ -32,19 +40,30 @@ export interface EngineParts {
   uploadMutex: Mutex;
 }
 
-export interface BackgroundSyncOptions {
+export interface SyncEngineOptions {
   db: SyncDatabase;
   ports: Ports;
   settings?: Partial<SyncSettings>;
-  /** The photo and download phases, or a function building them from the engine's parts. */
+  /**
+   * The download phase (step 5): by default the server's token route is asked whether a PowerSync
+   * endpoint is configured; a platform built with one says so (`isEndpointConfigured`); `false`
+   * leaves the phase out (a run that only uploads).
+   */
+  download?: false | Pick<DownloadPhaseOptions, 'isEndpointConfigured'>;
+  /**
+   * Replaces the photo and download phases (tests running a run with a scripted phase or none), or
+   * a function building them from the engine's parts.
+   */
   phases?: RunPhases | ((parts: EngineParts) => RunPhases);
   /** Passed to db.connect (SDK options such as retryDelayMs, crudUploadThrottleMs). */
   connectOptions?: Record<string, unknown>;
   /** Test hooks (named kill points). */
-  hooks?: CrudUploaderHooks;
+  hooks?: CrudUploaderHooks & PhotoQueueHooks;
+  /** Uniform in [0, 1) for the photo queue's backoff jitter; injectable for tests. */
+  random?: () => number;
 }
 
-export interface BackgroundSync extends EngineParts {
+export interface SyncEngine extends EngineParts {
   runBackgroundSync(request: RunRequest): Promise<RunReport>;
   getSyncOverview(): Promise<SyncOverview>;
   /** Aborts the active run, if any (it ends `aborted` within ~2 s). Returns whether one was active. */
@@ -60,8 +79,8 @@ export interface BackgroundSync extends EngineParts {
   close(): Promise<void>;
 }
 
-export function createBackgroundSync(options: BackgroundSyncOptions): BackgroundSync {
-  const { db, ports } = options;
+export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
+  const { db, ports, hooks } = options;
   const settings: SyncSettings = { ...DEFAULT_SETTINGS, ...options.settings };
   const api = new ApiClient(ports);
   const uploader = new CrudUploader({
@@ -71,7 +90,7 @@ export function createBackgroundSync(options: BackgroundSyncOptions): Background
     clock: ports.clock,
     logger: ports.logger,
     settings,
-    ...(options.hooks ? { hooks: options.hooks } : {}),
+    ...(hooks ? { hooks } : {}),
   });
   const uploadMutex = new Mutex();
   const runMutex = new Mutex();
@@ -89,8 +108,28 @@ export function createBackgroundSync(options: BackgroundSyncOptions): Background
     disconnectTimeoutMs: settings.disconnectTimeoutMs,
     ...(options.connectOptions ? { connectOptions: options.connectOptions } : {}),
   });
-  const parts: EngineParts = { db, ports, settings, api, controller, connector, uploader, uploadMutex };
-  const phases = typeof options.phases === 'function' ? options.phases(parts) : (options.phases ?? {});
+  const queue = new PhotoAttachmentQueue({
+    db,
+    ports,
+    settings,
+    ...(hooks ? { hooks } : {}),
+    ...(options.random ? { random: options.random } : {}),
+  });
+  const parts: EngineParts = {
+    queue,
+    db,
+    ports,
+    settings,
+    api,
+    controller,
+    connector,
+    uploader,
+    uploadMutex,
+  };
+  const phases =
+    typeof options.phases === 'function'
+      ? options.phases(parts)
+      : (options.phases ?? defaultPhases(parts, options));
 
   const health = ports.device
     ? new SyncHealthReporter({
@@ -146,5 +185,20 @@ export function createBackgroundSync(options: BackgroundSyncOptions): Background
       abortActiveRun('shutdown');
       await controller.releaseAll();
     },
+  };
+}
+
+/** The photo phase over the engine's queue, and the download phase unless the platform leaves it out. */
+function defaultPhases(parts: EngineParts, options: SyncEngineOptions): RunPhases {
+  const photos = createPhotoPhase(parts.queue);
+  if (options.download === false) return { photos };
+  return {
+    photos,
+    download: createDownloadPhase({
+      controller: parts.controller,
+      uploader: parts.uploader,
+      api: parts.api,
+      ...options.download,
+    }),
   };
 }
