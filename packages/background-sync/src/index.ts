@@ -1,37 +1,91 @@
-export * from './abort';
-export * from './apiClient';
-export * from './appLifecycle';
-export * from './backendConnector';
-export * from './backgroundCapability';
-export * from './syncEngine';
-export * from './backgroundTask';
-export * from './connectivityCheck';
-export * from './crudPayload';
-export * from './crudUploader';
-export type * from './database';
-export * from './downloadPhase';
-export * from './failurePolicy';
-export * from './mutex';
-export * from './photoFiles';
-export * from './photoPhase';
-export * from './photoQueue';
-export * from './photoQueueStore';
-export * from './photoSettings';
-export * from './photoSigner';
-export * from './photoUpload';
-export type * from './ports';
-export * from './rejectionRetry';
-export * from './runBackgroundSync';
-export * from './runBudget';
-export * from './runLog';
-export * from './runPhase';
-export * from './runReport';
-export * from './schema';
-export * from './settings';
-export * from './syncController';
-export * from './syncHealthReport';
-export * from './syncHealthReporter';
-export * from './syncIssues';
-export * from './syncOverview';
-export * from './systemOwner';
-export * from './timestamps';
+// The engine's public API. Platforms (apps/mobile, the simulator, the bench) import only from here
+// and from `@vhd/background-sync/node`; the engine's own tests may import its modules directly.
+
+export { AbortError, abortReason, sleep } from './abort';
+// Parts createSyncEngine builds, reached through the engine (`engine.queue`, `engine.connector`, …).
+export { ApiClient, type ApiFailure, type ApiResult } from './apiClient';
+export {
+  type AppLifecycle,
+  type AppLifecycleDeps,
+  type AppStateName,
+  type BackgroundPolicy,
+  createAppLifecycle,
+  SHORT_SPELL_MS,
+} from './appLifecycle';
+export { BackendConnector } from './backendConnector';
+export type { BackgroundCapability, DevicePort } from './backgroundCapability';
+export {
+  type BackgroundTaskDeps,
+  runBackgroundTask,
+  type TaskOutcome,
+  type TaskResult,
+  type TaskSession,
+} from './backgroundTask';
+// The upload wire format, for the bench's baseline uploader.
+export { toUploadOp, type UploadOp, utf8Length } from './crudPayload';
+export { CrudUploader, type CrudUploadResult, UPLOAD_PATH, type UploadAnswer } from './crudUploader';
+// The database: the narrow interface both PowerSync SDKs satisfy, and the schema built with either.
+export type { CrudEntryLike, CrudTransactionLike, SyncDatabase, SyncStatusLike } from './database';
+export {
+  type EnqueuePhotoInput,
+  PhotoAttachmentQueue,
+  type PhotoQueueCounts,
+  type PhotoQueueReport,
+} from './photoQueue';
+// The photo queue's table, read through its store (the app's job screen, the simulator's snapshot;
+// markSynced for the simulator's deliberately broken engine).
+export {
+  listPhotoItems,
+  markSynced,
+  type PhotoAttachment,
+  type PhotoState,
+  type SchedulePhotoRow,
+  schedulePhotosQuery,
+} from './photoQueueStore';
+export type { PhotoSettings } from './photoSettings';
+export type { MediaLimits } from './photoSigner';
+// Ports: what each platform supplies (Node: `@vhd/background-sync/node`; Expo: the app's ports folder).
+export type {
+  Clock,
+  Connectivity,
+  ConnectivityState,
+  FetchPort,
+  FileInfo,
+  FilesPort,
+  Logger,
+  Ports,
+  TokenProvider,
+  UploadFilePort,
+  UploadFileResult,
+} from './ports';
+export { dismissRejection, type RetryResult, retryRejection } from './rejectionRetry';
+// One background run: its request, budget, phases and report.
+export type { RunRequest } from './runBackgroundSync';
+export { RunBudget, type RunBudgetOptions } from './runBudget';
+export type { RunState, RunSummary } from './runLog';
+export type { PhaseResult, RunContext, RunOutcome, RunPhase, RunTrigger, StopCause } from './runPhase';
+export type { PhaseName, PhaseReport, RunReport } from './runReport';
+export {
+  createAppSchema,
+  LOCAL_TABLES,
+  type PowerSyncSchemaKit,
+  SYNCED_TABLES,
+  type SyncedTableName,
+} from './schema';
+export { BUDGET_MS, DEFAULT_SETTINGS, type SyncSettings } from './settings';
+export type { SyncController } from './syncController';
+// The composition root: one engine per database, wired from the platform's ports and settings.
+export {
+  createSyncEngine,
+  type EngineParts,
+  type RunPhases,
+  type SyncEngine,
+  type SyncEngineOptions,
+} from './syncEngine';
+export { type ChangeIssue, getSyncIssues, type PhotoIssue, type SyncIssues } from './syncIssues';
+// What the Sync screen reads and does.
+export type { FailedPhoto, RejectionSummary, SyncOverview } from './syncOverview';
+// The app's lifecycle, shared by apps/mobile and the simulator: session → system, AppState, the OS task.
+export { createSystemOwner, type SystemOwner, type SystemOwnerDeps } from './systemOwner';
+// Timestamps as instants (a phone's ISO text and the service's Postgres text alike).
+export { byInstant, instantOf, sameInstant } from './timestamps';
