@@ -6,9 +6,13 @@
 // Prints the median and the worst of ROUNDS rounds of each.
 //   npm run stops -w @vhd/bench
 
-import { newTestUser, startServerFixture } from '../../packages/background-sync/test/support/serverFixture';
-import { openTestDatabase } from '../../packages/background-sync/test/support/testDatabase';
-import { createTestEngine, TestAuth } from '../../packages/background-sync/test/support/testEngine';
+import {
+  createTestEngine,
+  newTestUser,
+  openTestDatabase,
+  startServerFixture,
+  TestAuth,
+} from '@vhd/background-sync/testing';
 
 const ROUNDS = 5;
 const BUDGET_MS = 1_500;

@@ -1,9 +1,9 @@
 // PowerSync credentials come from our server's token route, with a fresh Clerk token each time.
 import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newTestUser } from './support/serverFixture';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
-import { createTestEngine, TestAuth } from './support/testEngine';
+import { newTestUser } from '../testing/serverFixture';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
+import { createTestEngine, TestAuth } from '../testing/testEngine';
 
 describe('BackendConnector.fetchCredentials', () => {
   let server: TestServer;

@@ -7,9 +7,9 @@ import {
   serverRows,
   startServerFixture,
   type TestUser,
-} from './support/serverFixture';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
-import { createTestEngine, TestAuth } from './support/testEngine';
+} from '../testing/serverFixture';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
+import { createTestEngine, TestAuth } from '../testing/testEngine';
 import { WALL_CLOCK_SLACK_MS } from './support/wallClock';
 
 const UPLOAD = '/api/powersync/upload';

@@ -5,8 +5,8 @@ import { RunBudget } from '../src/runBudget';
 import type { RunContext } from '../src/runPhase';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
 import { SyncController } from '../src/syncController';
-import type { TestDatabase } from './support/testDatabase';
-import { TEST_SETTINGS as ENGINE_TEST_SETTINGS, FAST_CONNECT, testLogger } from './support/testEngine';
+import type { TestDatabase } from '../testing/testDatabase';
+import { TEST_SETTINGS as ENGINE_TEST_SETTINGS, FAST_CONNECT, testLogger } from '../testing/testEngine';
 
 /** The engine tests' scaled-down settings (200 ms margin, 500 ms minimum window, 5 s max wait). */
 export const TEST_SETTINGS: SyncSettings = { ...DEFAULT_SETTINGS, ...ENGINE_TEST_SETTINGS };

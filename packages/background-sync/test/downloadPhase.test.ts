@@ -11,8 +11,8 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createDownloadPhase } from '../src/downloadPhase';
 import type { PhaseResult } from '../src/runPhase';
 import type { SyncController } from '../src/syncController';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
 import { runContext, testConnector, testController, testPorts } from './downloadHarness';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
 import { WALL_CLOCK_SLACK_MS } from './support/wallClock';
 
 const ORG = 'org-a';

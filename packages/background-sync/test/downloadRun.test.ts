@@ -11,9 +11,9 @@ import type { RunPhase } from '../src/runPhase';
 import type { RunReport } from '../src/runReport';
 import type { SyncSettings } from '../src/settings';
 import type { SyncEngine } from '../src/syncEngine';
-import { type FaultProxy, startFaultProxy } from './support/faultProxy';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
-import { createTestEngine, TestAuth } from './support/testEngine';
+import { type FaultProxy, startFaultProxy } from '../testing/faultProxy';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
+import { createTestEngine, TestAuth } from '../testing/testEngine';
 import { WALL_CLOCK_SLACK_MS } from './support/wallClock';
 
 let server: TestServer;

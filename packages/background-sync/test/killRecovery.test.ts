@@ -13,9 +13,9 @@ import {
   serverRows,
   startServerFixture,
   type TestUser,
-} from './support/serverFixture';
+} from '../testing/serverFixture';
+import { openTestDatabase } from '../testing/testDatabase';
 import { spawnRunChild } from './support/spawnRunChild';
-import { openTestDatabase } from './support/testDatabase';
 
 const DB_FILE = 'app.db';
 /** Small requests, so a run is many requests long and a kill lands between them. */

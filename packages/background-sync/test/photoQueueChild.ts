@@ -8,9 +8,9 @@ import { CrudUploader } from '../src/crudUploader';
 import { PhotoAttachmentQueue } from '../src/photoQueue';
 import { RunBudget } from '../src/runBudget';
 import { DEFAULT_SETTINGS } from '../src/settings';
+import { openTestDatabase } from '../testing/testDatabase';
 import type { PhotoChildConfig, PhotoChildReport } from './photoFixtures';
 import { silentLogger } from './photoFixtures';
-import { openTestDatabase } from './support/testDatabase';
 
 const config = JSON.parse(process.env.PHOTO_CHILD ?? '') as PhotoChildConfig;
 const t = await openTestDatabase({ dir: config.dbDir, filename: config.dbFile });

@@ -7,9 +7,9 @@ import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNodePorts } from '../node/nodePorts';
 import { createSyncEngine } from '../src/syncEngine';
+import { openTestDatabase } from '../testing/testDatabase';
+import { TEST_SETTINGS } from '../testing/testEngine';
 import { capturePhoto, type PhotoChildConfig, runPhotoChild, silentLogger } from './photoFixtures';
-import { openTestDatabase } from './support/testDatabase';
-import { TEST_SETTINGS } from './support/testEngine';
 
 const ORG = 'org_photo_kill';
 const USER = 'user_photo_kill';

@@ -8,8 +8,8 @@ import { markFailed, markSynced, markUploading, selectDue } from '../src/photoQu
 import type { FetchPort } from '../src/ports';
 import { RunBudget } from '../src/runBudget';
 import { DEFAULT_SETTINGS } from '../src/settings';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
 
 const DAY_MS = 24 * 60 * 60_000;
 

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { TEST_SETTINGS } from '../testing/testEngine';
 import { type PhotoChildReport, photoBytes, runPhotoChild } from './photoFixtures';
-import { TEST_SETTINGS } from './support/testEngine';
 
 const ORG = 'org_photo_memory';
 const MB = 1024 * 1024;

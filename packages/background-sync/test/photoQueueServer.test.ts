@@ -21,9 +21,9 @@ import { RunBudget } from '../src/runBudget';
 import type { RunReport } from '../src/runReport';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
 import { createSyncEngine } from '../src/syncEngine';
+import { openTestDatabase } from '../testing/testDatabase';
+import { FAST_CONNECT, TEST_SETTINGS } from '../testing/testEngine';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
-import { openTestDatabase } from './support/testDatabase';
-import { FAST_CONNECT, TEST_SETTINGS } from './support/testEngine';
 
 const ORG = 'org_photos';
 const USER = 'user_photos';

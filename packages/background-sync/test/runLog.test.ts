@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listRuns, recordRunEnd, recordRunStart, recordSkippedRun } from '../src/runLog';
 import type { RunReport } from '../src/runReport';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
 
 function report(runId: string, startedAt: number, outcome: RunReport['outcome'] = 'completed'): RunReport {
   return {

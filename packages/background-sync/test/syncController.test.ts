@@ -2,9 +2,9 @@
 // disconnect that never hangs on an in-flight upload. The connect target here is a fault proxy
 // (the stream itself is the PowerSync double's business); uploads hang there on purpose.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FaultProxy, startFaultProxy } from './support/faultProxy';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
-import { createTestEngine } from './support/testEngine';
+import { type FaultProxy, startFaultProxy } from '../testing/faultProxy';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
+import { createTestEngine } from '../testing/testEngine';
 import { WALL_CLOCK_SLACK_MS } from './support/wallClock';
 
 describe('SyncController', () => {

@@ -3,7 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dismissRejection, retryRejection } from '../src/rejectionRetry';
 import { getSyncIssues } from '../src/syncIssues';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
 
 const JOB = '11111111-0000-4000-8000-000000000001';
 const OTHER_JOB = '11111111-0000-4000-8000-000000000002';

@@ -3,7 +3,7 @@
 // text puts a local unsynced row above every synced row of the same day.
 import { afterEach, describe, expect, it } from 'vitest';
 import { byInstant, instantOf, sameInstant } from '../src/timestamps';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
 
 describe('instantOf / sameInstant', () => {
   it('reads the phone’s ISO and the service’s text as the same instant', () => {

@@ -3,8 +3,8 @@
 // Run with tsx; configuration in the CHILD_CONFIG environment variable (JSON, see ChildConfig).
 // Prints `ready` before the run starts and `report <json>` when it ends.
 import type { SyncSettings } from '../../src/settings';
-import { openTestDatabase } from './testDatabase';
-import { createTestEngine } from './testEngine';
+import { openTestDatabase } from '../../testing/testDatabase';
+import { createTestEngine } from '../../testing/testEngine';
 
 export interface ChildConfig {
   dbDir: string;

@@ -1,12 +1,12 @@
 // Test support: the engine on Node ports with small settings (so tests run fast), a switchable
 // token provider, and fast SDK retry options.
 
-import { consoleLogger, createNodePorts, type LogLevel, type NodePorts } from '../../node/nodePorts';
-import type { DevicePort } from '../../src/backgroundCapability';
-import type { SyncDatabase } from '../../src/database';
-import type { Logger } from '../../src/ports';
-import type { SyncSettings } from '../../src/settings';
-import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../../src/syncEngine';
+import { consoleLogger, createNodePorts, type LogLevel, type NodePorts } from '../node/nodePorts';
+import type { DevicePort } from '../src/backgroundCapability';
+import type { SyncDatabase } from '../src/database';
+import type { Logger } from '../src/ports';
+import type { SyncSettings } from '../src/settings';
+import { createSyncEngine, type SyncEngine, type SyncEngineOptions } from '../src/syncEngine';
 
 /** SDK connect options for tests: retry quickly, no upload throttle. */
 export const FAST_CONNECT = { retryDelayMs: 100, crudUploadThrottleMs: 10 } as const;

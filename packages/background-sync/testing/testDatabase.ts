@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PowerSyncDatabase } from '@powersync/node';
-import { openNodeDatabase } from '../../node/nodeDatabase';
-import type { SyncDatabase } from '../../src/database';
+import { openNodeDatabase } from '../node/nodeDatabase';
+import type { SyncDatabase } from '../src/database';
 
 export interface TestDatabase {
   /** The SDK object (satisfies the engine's SyncDatabase). */
