@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { androidPolicy } from '../src/policies/androidPolicy';
-import { type Action, actionArb, createHarness, MIN } from './helpers/schedulerHarness';
+import { type Action, actionArb, createHarness, MIN } from './support/schedulerHarness';
 
 const policy = androidPolicy();
 const LIMIT = 10 * MIN;

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { IOS_TASK_IDENTIFIER, iosPolicy } from '../src/policies/iosPolicy';
-import { type Action, actionArb, createHarness, MIN } from './helpers/schedulerHarness';
+import { type Action, actionArb, createHarness, MIN } from './support/schedulerHarness';
 
 const HOUR = 60 * MIN;
 const policy = iosPolicy();
