@@ -4,11 +4,11 @@
 // CRUD upload request.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '@vhd/server/testing';
 
 const SERVER_MAIN = join(dirname(fileURLToPath(import.meta.resolve('@vhd/server'))), 'main.ts');
 const UPLOAD_PATH = '/api/powersync/upload';
@@ -22,17 +22,6 @@ export interface ServerProcess {
   /** A dev-auth session token for this user, minted by the server directly (not through the link). */
   sessionToken(user: string, org: string): Promise<string>;
   stop(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 export interface ServerProcessOptions {

@@ -1,9 +1,8 @@
 // Downloads through whole runs: the engine (createSyncEngine, its BackendConnector and
 // SyncController), the real server for tokens and JWKS, and the PowerSync double verifying them.
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { createPowerSyncDouble, type PowerSyncDouble } from '@vhd/powersync-double';
-import { startTestServer, type TestServer } from '@vhd/server/testing';
+import { freePort, startTestServer, type TestServer } from '@vhd/server/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CrudUploaderHooks } from '../src/crudUploader';
 import { createDownloadPhase, type DownloadPhaseOptions } from '../src/downloadPhase';
@@ -23,17 +22,6 @@ let t: TestDatabase;
 let engine: SyncEngine;
 let org: string;
 let orgCounter = 0;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   // The double needs the server's JWKS URL and the server the double's URL: fix the port first.
