@@ -83,8 +83,8 @@ export {
   type SyncEngineOptions,
 } from './syncEngine';
 export { type ChangeIssue, getSyncIssues, type PhotoIssue, type SyncIssues } from './syncIssues';
-// What the Sync screen reads and does.
-export type { FailedPhoto, RejectionSummary, SyncOverview } from './syncOverview';
+// What the Sync screen (and the simulator's consistency check) reads and does.
+export { type FailedPhoto, listRejections, type RejectionSummary, type SyncOverview } from './syncOverview';
 // The app's lifecycle, shared by apps/mobile and the simulator: session → system, AppState, the OS task.
 export { createSystemOwner, type SystemOwner, type SystemOwnerDeps } from './systemOwner';
 // Timestamps as instants (a phone's ISO text and the service's Postgres text alike).

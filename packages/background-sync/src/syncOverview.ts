@@ -1,6 +1,6 @@
 // What the Sync screen shows: pending changes, photos by state, recent runs (killed ones named as
 // such), rejected changes, and when sync last succeeded.
-import type { SyncDatabase } from './database';
+import type { SqlExecutor, SyncDatabase } from './database';
 import { countByState, listFailed } from './photoQueueStore';
 import { listRuns, type RunSummary } from './runLog';
 
@@ -16,6 +16,38 @@ export interface RejectionSummary {
   code: string;
   message: string;
   createdAt: number;
+}
+
+interface RejectionRow {
+  id: string;
+  op_id: number;
+  tx_id: number | null;
+  op: string | null;
+  table_name: string | null;
+  row_id: string | null;
+  data: string | null;
+  code: string;
+  message: string;
+  created_at: number;
+}
+
+const toRejectionSummary = (r: RejectionRow): RejectionSummary => ({
+  id: r.id,
+  opId: r.op_id,
+  txId: r.tx_id,
+  op: r.op,
+  table: r.table_name,
+  rowId: r.row_id,
+  data: r.data,
+  code: r.code,
+  message: r.message,
+  createdAt: r.created_at,
+});
+
+/** Every rejected change still kept, in op order (the simulator's consistency check reads them all). */
+export async function listRejections(db: SqlExecutor): Promise<RejectionSummary[]> {
+  const rows = await db.getAll<RejectionRow>('SELECT * FROM sync_rejections ORDER BY op_id');
+  return rows.map(toRejectionSummary);
 }
 
 export interface FailedPhoto {
@@ -55,18 +87,10 @@ export async function getSyncOverview(
     const failed = await listFailed(tx, opts.failedPhotos ?? 50);
     const lastRuns = await listRuns(tx, opts.runs ?? 20, opts.activeRunId);
     const rejectionTotal = await tx.get<{ n: number }>('SELECT count(*) AS n FROM sync_rejections');
-    const rejections = await tx.getAll<{
-      id: string;
-      op_id: number;
-      tx_id: number | null;
-      op: string | null;
-      table_name: string | null;
-      row_id: string | null;
-      data: string | null;
-      code: string;
-      message: string;
-      created_at: number;
-    }>('SELECT * FROM sync_rejections ORDER BY created_at DESC, op_id DESC LIMIT ?', [opts.rejections ?? 50]);
+    const rejections = await tx.getAll<RejectionRow>(
+      'SELECT * FROM sync_rejections ORDER BY created_at DESC, op_id DESC LIMIT ?',
+      [opts.rejections ?? 50],
+    );
     const lastOk = await tx.getOptional<{ at: number | null }>(
       "SELECT max(finished_at) AS at FROM sync_runs WHERE outcome = 'completed'",
     );
@@ -86,18 +110,7 @@ export async function getSyncOverview(
       activeRunId: opts.activeRunId,
       rejections: {
         total: rejectionTotal.n,
-        latest: rejections.map((r) => ({
-          id: r.id,
-          opId: r.op_id,
-          txId: r.tx_id,
-          op: r.op,
-          table: r.table_name,
-          rowId: r.row_id,
-          data: r.data,
-          code: r.code,
-          message: r.message,
-          createdAt: r.created_at,
-        })),
+        latest: rejections.map(toRejectionSummary),
       },
       lastSuccessfulSyncAt: lastOk?.at ?? null,
       lastDownloadAt: lastSynced ? lastSynced.getTime() : null,

@@ -20,6 +20,7 @@ import {
   createSyncEngine,
   createSystemOwner,
   listPhotoItems,
+  listRejections,
   type PhotoAttachmentQueue,
   type RunReport,
   type RunRequest,
@@ -48,7 +49,6 @@ import type {
   DeviceStatus,
   KillPoint,
   LocalPhoto,
-  LocalRejection,
   LocalWrite,
   PhotoSpec,
   TakePhoto,
@@ -314,15 +314,6 @@ export class DeviceApp {
     }
     // The engine's queue, through its read API, in id order (a snapshot compares by id).
     const photos = (await listPhotoItems(db)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const rejections = await db.getAll<{
-      op_id: number;
-      op: string | null;
-      table_name: string | null;
-      row_id: string | null;
-      data: string | null;
-      code: string;
-      message: string;
-    }>('SELECT op_id, op, table_name, row_id, data, code, message FROM sync_rejections ORDER BY op_id');
     return {
       clientId: await db.getClientId(),
       crudSeq: seq?.seq ?? 0,
@@ -339,17 +330,7 @@ export class DeviceApp {
           size: p.size,
         }),
       ),
-      rejections: rejections.map(
-        (r): LocalRejection => ({
-          opId: r.op_id,
-          op: r.op,
-          table: r.table_name,
-          rowId: r.row_id,
-          data: r.data,
-          code: r.code,
-          message: r.message,
-        }),
-      ),
+      rejections: await listRejections(db),
       documentsDir: this.config.documentsDir,
     };
   }

@@ -2,7 +2,13 @@
 // The parent sends commands and gets one result per command; the child also sends events: the
 // OS calls the app makes (register/unregister the background task) and the runs it starts and ends.
 
-import type { RunReport, RunTrigger, SyncSettings } from '@vhd/background-sync';
+import type {
+  FailedPhoto,
+  RejectionSummary,
+  RunReport,
+  RunTrigger,
+  SyncSettings,
+} from '@vhd/background-sync';
 import type { LogLevel } from '@vhd/background-sync/node';
 
 /** A deliberately broken engine, for proving that the trials catch such bugs. */
@@ -121,23 +127,10 @@ export interface DeviceStatus {
   rows: Record<string, number>;
 }
 
-export interface LocalPhoto {
-  id: string;
+/** A photo in the engine's queue, as the consistency check reads it. */
+export interface LocalPhoto extends FailedPhoto {
   state: string;
-  attempts: number;
-  lastError: string | null;
-  localPath: string | null;
   size: number;
-}
-
-export interface LocalRejection {
-  opId: number;
-  op: string | null;
-  table: string | null;
-  rowId: string | null;
-  data: string | null;
-  code: string;
-  message: string;
 }
 
 /** Everything the consistency check needs from one device. */
@@ -150,7 +143,7 @@ export interface DeviceSnapshot {
   pendingOpIds: number[];
   rows: Record<string, Array<Record<string, unknown>>>;
   photos: LocalPhoto[];
-  rejections: LocalRejection[];
+  rejections: RejectionSummary[];
   documentsDir: string;
 }
 
