@@ -3,11 +3,9 @@
 // PHOTO_CHILD (JSON, see PhotoChildConfig). Prints `report <json>` when the pass ends.
 
 import { createNodePorts } from '../node/nodePorts';
-import { ApiClient } from '../src/apiClient';
-import { CrudUploader } from '../src/crudUploader';
-import { PhotoAttachmentQueue } from '../src/photoQueue';
 import { RunBudget } from '../src/runBudget';
 import { DEFAULT_SETTINGS } from '../src/settings';
+import { createSyncEngine } from '../src/syncEngine';
 import { openTestDatabase } from '../testing/testDatabase';
 import type { PhotoChildConfig, PhotoChildReport } from './photoFixtures';
 import { silentLogger } from './photoFixtures';
@@ -21,7 +19,7 @@ const ports = createNodePorts({
   logger: silentLogger,
 });
 const settings = { ...DEFAULT_SETTINGS, ...config.settings };
-const queue = new PhotoAttachmentQueue({
+const engine = createSyncEngine({
   db: t.syncDb,
   ports,
   settings,
@@ -32,6 +30,7 @@ const queue = new PhotoAttachmentQueue({
     },
   },
 });
+const { queue } = engine;
 
 for (const photo of config.enqueue ?? []) {
   await queue.enqueue({
@@ -41,17 +40,7 @@ for (const photo of config.enqueue ?? []) {
     kind: 'before',
   });
 }
-if (config.uploadCrudFirst) {
-  const uploader = new CrudUploader({
-    db: t.syncDb,
-    api: new ApiClient(ports),
-    connectivity: ports.connectivity,
-    clock: ports.clock,
-    logger: ports.logger,
-    settings,
-  });
-  await uploader.upload();
-}
+if (config.uploadCrudFirst) await engine.uploader.upload();
 
 const memory = { baselineRss: 0, peakRss: 0, baselineArrayBuffers: 0, peakArrayBuffers: 0 };
 let sampler: ReturnType<typeof setInterval> | undefined;
