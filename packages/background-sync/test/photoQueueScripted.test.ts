@@ -6,8 +6,8 @@ import { PhotoAttachmentQueue } from '../src/photoQueue';
 import type { FetchPort, UploadFilePort } from '../src/ports';
 import { RunBudget } from '../src/runBudget';
 import { DEFAULT_SETTINGS } from '../src/settings';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
 
 let t: TestDatabase;
 const warnings: Error[] = [];
