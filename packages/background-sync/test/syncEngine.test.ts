@@ -2,20 +2,17 @@
 // rest — the photo queue with its phase and the download phase included (the app, the simulator and
 // the bench wire none of it). Against the real server (no PowerSync endpoint), through a proxy.
 import { rmSync } from 'node:fs';
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { RunReport } from '../src/runReport';
 import { createSyncEngine, type SyncEngineOptions } from '../src/syncEngine';
-import { newTestUser, type ServerFixture, startServerFixture, type TestUser } from '../testing/serverFixture';
-import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
+import { newTestUser, type ServerFixture, startServerFixture } from '../testing/serverFixture';
+import { openTestDatabase } from '../testing/testDatabase';
 import { FAST_CONNECT, TEST_SETTINGS } from '../testing/testEngine';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
 
 const TOKEN = '/api/powersync/token';
 
 let fx: ServerFixture;
-let t: TestDatabase;
-let user: TestUser;
-let ports: ReturnType<typeof photoTestPorts>;
 
 beforeAll(async () => {
   fx = await startServerFixture();
@@ -23,18 +20,11 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
 });
-beforeEach(async () => {
-  t = await openTestDatabase();
-  user = newTestUser(fx.server);
-  ports = photoTestPorts({ apiUrl: fx.proxy.url, getToken: user.token });
-  fx.proxy.reset();
-});
-afterEach(async () => {
-  await t.close();
-  rmSync(ports.captureDir, { recursive: true, force: true });
-});
 
+/** One run of an engine built from a fresh database and Node ports alone, with one photo queued. */
 async function runWith(options: Partial<SyncEngineOptions> = {}): Promise<RunReport> {
+  const t = await openTestDatabase();
+  const ports = photoTestPorts({ apiUrl: fx.proxy.url, getToken: newTestUser(fx.server).token });
   const engine = createSyncEngine({
     db: t.syncDb,
     ports,
@@ -48,8 +38,12 @@ async function runWith(options: Partial<SyncEngineOptions> = {}): Promise<RunRep
     return await engine.runBackgroundSync({ budgetMs: 30_000, trigger: 'manual' });
   } finally {
     await engine.close();
+    await t.close();
+    rmSync(ports.captureDir, { recursive: true, force: true });
   }
 }
+
+beforeEach(() => fx.proxy.reset());
 
 const phase = (report: RunReport, name: string) => report.phases.find((p) => p.name === name);
 
