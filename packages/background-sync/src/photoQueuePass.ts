@@ -1,7 +1,6 @@
 // One pass of the photo queue (DESIGN "Photo queue"): take the due items, sign them in batches,
 // upload through the concurrency limit, settle each item. What a failure means — stop, try again,
 // an attempt, FAILED — is failurePolicy.ts's; the SQL is photoQueueStore.ts's.
-import pLimit from 'p-limit';
 import type { ApiClient } from './apiClient';
 import type { SyncDatabase } from './database';
 import {
@@ -36,6 +35,7 @@ import type { Ports } from './ports';
 import { type RunBudget, stopOfAbort } from './runBudget';
 import type { StopCause } from './runPhase';
 import type { SyncSettings } from './settings';
+import { NOT_STARTED, UploadScheduler } from './uploadScheduler';
 
 export interface PhotoQueueHooks {
   /** Test kill point: the media store answered success; the item is not `SYNCED` yet. */
@@ -88,13 +88,13 @@ interface Work {
   confirmExisting: boolean;
 }
 
-/** One processQueue pass: sign in batches, upload through a concurrency limit, settle each item. */
+/** One processQueue pass: sign in batches, upload as the upload scheduler picks, settle each item. */
 export class QueuePass {
   /**
-   * How many uploads run at once: the one place the pass's concurrency is decided (`limit` queues
-   * the rest; signing keeps just ahead of it). An adaptive scheduler replaces this limit.
+   * Which upload starts next and how many run at once: the one place the pass's concurrency is
+   * decided (the scheduler queues the rest; signing keeps just ahead of it).
    */
-  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly uploads: UploadScheduler;
   private readonly tasks = new Set<Promise<void>>();
   private readonly open = new Set<string>();
   private stop: Stop | undefined;
@@ -111,7 +111,11 @@ export class QueuePass {
     private readonly settings: SyncSettings,
     private readonly counts: PhotoQueueCounts,
   ) {
-    this.limit = pLimit(settings.uploadConcurrency);
+    this.uploads = new UploadScheduler({
+      maxInFlight: settings.uploadConcurrency,
+      now: () => deps.ports.clock.now(),
+      remainingMs: () => budget.remainingMs(),
+    });
   }
 
   async run(): Promise<PhotoQueueReport> {
@@ -137,7 +141,7 @@ export class QueuePass {
     }
     for (let i = 0; i < work.length && !this.stopped(); i += this.settings.signBatchSize) {
       // Sign the next batch only when the uploads already queued no longer fill the pipeline.
-      while (this.limit.pendingCount >= this.limit.concurrency) await this.nextTaskEnd();
+      while (this.uploads.pendingCount >= this.settings.uploadConcurrency) await this.nextTaskEnd();
       if (this.stopped()) break;
       const batch = work.slice(i, i + this.settings.signBatchSize);
       await this.sign(batch.filter((w) => this.needsSigning(w)));
@@ -150,7 +154,12 @@ export class QueuePass {
   }
 
   private schedule(w: Work): void {
-    const task: Promise<void> = this.limit(() => this.uploadOne(w))
+    const task: Promise<void> = this.uploads
+      .run(w.item.size, (confirm) => this.uploadOne(w, confirm))
+      .then((started) => {
+        if (started === NOT_STARTED)
+          this.setStop({ cause: 'deadline', reason: 'the budget left cannot carry the next upload' });
+      })
       .catch((error: unknown) => {
         this.unexpected ??= { error };
       })
@@ -231,7 +240,7 @@ export class QueuePass {
     }
   }
 
-  private async uploadOne(w: Work): Promise<void> {
+  private async uploadOne(w: Work, confirm: (bytes: number) => void): Promise<void> {
     const { db, ports, hooks } = this.deps;
     if (this.stopped()) return;
     // Deleted since the pass began (the app's delete, or a download): never send it.
@@ -255,6 +264,7 @@ export class QueuePass {
       drainFloorBytesPerSec: this.settings.uploadDrainFloorBytesPerSec,
     });
     if (outcome.kind === 'stored') {
+      confirm(w.item.size);
       this.consecutiveTransient = 0;
       await hooks.afterStoreSaved?.(w.item.id);
       await markSynced(db, w.item.id, ports.clock.now(), outcome.confirmation);
