@@ -312,4 +312,59 @@ describe('dev media store (test double of Cloudinary)', () => {
     expect((await fetch(ok.body.secure_url)).status).toBe(404);
     expect(await store.files.read(ok.body.public_id)).toBeNull();
   });
+
+  it('takes a chunked upload (X-Unique-Upload-Id, Content-Range): stores the whole file once, retried and later chunks too', async () => {
+    const photoId = crypto.randomUUID();
+    const fields = sign(photoId);
+    const file = jpegImage(60, 60, 90);
+    const third = Math.floor(file.length / 3);
+    const cut = [0, third, 2 * third, file.length];
+    const chunk = (i: number, uploadId = 'upload-1', total = i === 2 ? String(file.length) : '-1') =>
+      postUpload(store.uploadUrl(), fields, file.subarray(cut[i], cut[i + 1]), 'blob', {
+        'x-unique-upload-id': uploadId,
+        'content-range': `bytes ${cut[i]}-${cut[i + 1]! - 1}/${total}`,
+      });
+    expect(await chunk(0)).toMatchObject({ status: 200, body: { done: false, bytes: third } });
+    // The answer was lost: the same chunk again is answered, not appended.
+    expect(await chunk(0)).toMatchObject({ status: 200, body: { done: false, bytes: third } });
+    // A chunk past what the store has, and another upload id that does not start at 0.
+    expect(await chunk(2)).toMatchObject({ status: 400, body: { error: { code: 'chunk_out_of_order' } } });
+    expect(await chunk(1, 'upload-2')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'chunk_out_of_order' } },
+    });
+    expect(store.stats().stored).toEqual({});
+    expect(await chunk(1)).toMatchObject({ status: 200, body: { done: false, bytes: 2 * third } });
+    const last = await chunk(2);
+    expect(last).toMatchObject({
+      status: 200,
+      body: { existing: false, bytes: file.length, width: 60, height: 60 },
+    });
+    expect(
+      verifyResponseSignature(last.body.public_id, last.body.version, last.body.signature, account.apiSecret),
+    ).toBe(true);
+    expect(Buffer.from(await (await fetch(last.body.secure_url)).arrayBuffer()).equals(file)).toBe(true);
+    expect(Object.values(store.stats().stored)).toEqual([1]);
+    expect(await readdir(join(root, 'chunks'))).toEqual([]);
+  });
+
+  it('refuses a chunked upload over the size limit once its bytes pass it, and a bad Content-Range', async () => {
+    const fields = sign(crypto.randomUUID());
+    const big = Buffer.alloc(MAX_BYTES / 2 + 1, 1);
+    const send = (range: string) =>
+      postUpload(store.uploadUrl(), fields, big, 'blob', {
+        'x-unique-upload-id': 'too-big',
+        'content-range': range,
+      });
+    expect((await send(`bytes 0-${big.length - 1}/-1`)).status).toBe(200);
+    expect(await send(`bytes ${big.length}-${2 * big.length - 1}/-1`)).toMatchObject({
+      status: 400,
+      body: { error: { code: 'file_too_large' } },
+    });
+    expect(await send('bytes 5-1/-1')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'invalid_range' } },
+    });
+    expect(store.stats().stored).toEqual({});
+  });
 });

@@ -69,7 +69,12 @@ export async function postUpload(
   fields: Record<string, string>,
   file: Buffer,
   filename?: string,
+  headers?: Record<string, string>,
 ) {
-  const response = await fetch(url, { method: 'POST', body: uploadBody(fields, file, filename) });
+  const response = await fetch(url, {
+    method: 'POST',
+    body: uploadBody(fields, file, filename),
+    ...(headers ? { headers } : {}),
+  });
   return { status: response.status, body: (await response.json()) as UploadAnswer };
 }
