@@ -1,5 +1,6 @@
 // The uploadFile port for Node: a multipart POST whose file part is streamed from disk between the
 // multipart preamble and epilogue (never the whole file in memory), with byte progress, abortable.
+// It sends a part of the file when asked (a chunk of a chunked upload), with the given headers.
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -29,9 +30,16 @@ export interface NodeUploadFileOptions {
 }
 
 export function createNodeUploadFile(options: NodeUploadFileOptions = {}): UploadFilePort {
-  return async (localPath, url, fields, signal, onProgress) => {
+  const upload: UploadFilePort = async (localPath, url, fields, signal, onProgress, request) => {
     if (signal.aborted) throw abortReason(signal);
-    const size = await fileSize(localPath);
+    const fileBytes = await fileSize(localPath);
+    const range = request?.range ?? { start: 0, end: fileBytes };
+    if (range.start < 0 || range.end > fileBytes || range.end <= range.start) {
+      throw new RangeError(
+        `bytes ${range.start}-${range.end} are not a part of ${localPath} (${fileBytes} bytes)`,
+      );
+    }
+    const size = range.end - range.start;
     const boundary = `----vhd-${randomBytes(16).toString('hex')}`;
     const preamble = Buffer.from(
       Object.entries(fields)
@@ -47,7 +55,7 @@ export function createNodeUploadFile(options: NodeUploadFileOptions = {}): Uploa
       let sent = 0;
       onProgress?.(0, size);
       try {
-        for await (const chunk of createReadStream(localPath)) {
+        for await (const chunk of createReadStream(localPath, { start: range.start, end: range.end - 1 })) {
           const buffer = chunk as Buffer;
           yield buffer;
           sent += buffer.length;
@@ -77,6 +85,7 @@ export function createNodeUploadFile(options: NodeUploadFileOptions = {}): Uploa
           'content-type': `multipart/form-data; boundary=${boundary}`,
           'content-length': preamble.length + size + epilogue.length,
           accept: 'application/json',
+          ...request?.headers,
         },
         signal,
         ...(options.agent ? { agent: options.agent } : {}),
@@ -108,6 +117,7 @@ export function createNodeUploadFile(options: NodeUploadFileOptions = {}): Uploa
       pipeline(Readable.from(body(), { objectMode: false }), req).catch(failRequest);
     });
   };
+  return Object.assign(upload, { sendsRanges: true });
 }
 
 /** The default Node adapter (global agent). */

@@ -30,8 +30,8 @@ import {
 } from './photoQueueStore';
 import { writeMediaLimits } from './photoSettings';
 import { type MediaLimits, signPhotos } from './photoSigner';
-import { uploadPhoto } from './photoUpload';
 import type { Ports } from './ports';
+import { bytesBeforeConfirmation, uploadResumable } from './resumableUpload';
 import { type RunBudget, stopOfAbort } from './runBudget';
 import type { StopCause } from './runPhase';
 import type { SyncSettings } from './settings';
@@ -155,7 +155,10 @@ export class QueuePass {
 
   private schedule(w: Work): void {
     const task: Promise<void> = this.uploads
-      .run(w.item.size, (confirm) => this.uploadOne(w, confirm))
+      .run(
+        bytesBeforeConfirmation(w.item.size, this.settings.uploadChunkBytes, this.deps.ports.uploadFile),
+        (confirm) => this.uploadOne(w, confirm),
+      )
       .then((started) => {
         if (started === NOT_STARTED)
           this.setStop({ cause: 'deadline', reason: 'the budget left cannot carry the next upload' });
@@ -254,8 +257,14 @@ export class QueuePass {
     const signed = w.signed!;
     w.tries++;
     await markUploading(db, w.item.id, ports.clock.now());
-    const outcome = await uploadPhoto({
+    const outcome = await uploadResumable({
+      db,
+      clock: ports.clock,
       uploadFile: ports.uploadFile,
+      photoId: w.item.id,
+      size: w.item.size,
+      chunkBytes: this.settings.uploadChunkBytes,
+      onConfirmed: confirm,
       path: absolutePhotoPath(ports.documentsDir, w.item.local_path!),
       url: signed.url,
       fields: signed.fields,
@@ -264,7 +273,6 @@ export class QueuePass {
       drainFloorBytesPerSec: this.settings.uploadDrainFloorBytesPerSec,
     });
     if (outcome.kind === 'stored') {
-      confirm(w.item.size);
       this.consecutiveTransient = 0;
       await hooks.afterStoreSaved?.(w.item.id);
       await markSynced(db, w.item.id, ports.clock.now(), outcome.confirmation);

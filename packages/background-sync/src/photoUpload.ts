@@ -3,7 +3,7 @@
 import { abortReason } from './abort';
 import type { Failure } from './failurePolicy';
 import type { Confirmation } from './photoQueueStore';
-import type { UploadFilePort } from './ports';
+import type { UploadFileOptions, UploadFilePort } from './ports';
 import type { RunBudget } from './runBudget';
 
 /** What an uploadFile port rejects with when the local file cannot be read (not a network failure). */
@@ -25,6 +25,8 @@ export class UploadStalledError extends Error {
 export type UploadOutcome =
   /** The store holds the file (`existing`: it already did, nothing new was stored). */
   | { kind: 'stored'; confirmation: Confirmation; existing: boolean; sentBytes: number }
+  /** A chunk of a chunked upload was taken; more are to come. */
+  | { kind: 'chunkTaken'; sentBytes: number }
   /** It did not get through; `failurePolicy.classify` says what that means for the item. */
   | { kind: 'failed'; failure: UploadFailure; sentBytes: number }
   /** The run's budget aborted (deadline, app became active). */
@@ -51,6 +53,8 @@ export async function uploadPhoto(opts: {
    * then take stallMs plus the body's size at this floor rate before the upload counts as stalled.
    */
   drainFloorBytesPerSec: number;
+  /** A part of the file and its headers (a chunk); default the whole file. */
+  request?: UploadFileOptions;
 }): Promise<UploadOutcome> {
   const upload = opts.budget.child();
   let stalled = false;
@@ -66,13 +70,20 @@ export async function uploadPhoto(opts: {
   const sending = `no upload progress for ${opts.stallMs} ms`;
   armStallTimer(opts.stallMs, sending);
   try {
-    const res = await opts.uploadFile(opts.path, opts.url, opts.fields, upload.signal, (sent, total) => {
-      if (sent <= sentBytes) return;
-      sentBytes = sent;
-      if (sent < total) return armStallTimer(opts.stallMs, sending);
-      const drainMs = opts.stallMs + Math.ceil((total / opts.drainFloorBytesPerSec) * 1000);
-      armStallTimer(drainMs, `no answer ${drainMs} ms after the whole body was handed over`);
-    });
+    const res = await opts.uploadFile(
+      opts.path,
+      opts.url,
+      opts.fields,
+      upload.signal,
+      (sent, total) => {
+        if (sent <= sentBytes) return;
+        sentBytes = sent;
+        if (sent < total) return armStallTimer(opts.stallMs, sending);
+        const drainMs = opts.stallMs + Math.ceil((total / opts.drainFloorBytesPerSec) * 1000);
+        armStallTimer(drainMs, `no answer ${drainMs} ms after the whole body was handed over`);
+      },
+      opts.request,
+    );
     if (res.status >= 200 && res.status < 300) return storedOutcome(res.body, sentBytes);
     const failure: UploadFailure = {
       kind: 'storeRefused',
@@ -109,7 +120,8 @@ function storedOutcome(body: string, sentBytes: number): UploadOutcome {
     };
     return { kind: 'failed', failure, sentBytes };
   }
-  const { public_id, version, signature, existing } = answer as Record<string, unknown>;
+  const { public_id, version, signature, existing, done } = answer as Record<string, unknown>;
+  if (done === false) return { kind: 'chunkTaken', sentBytes };
   if (typeof public_id !== 'string' || typeof version !== 'number' || typeof signature !== 'string') {
     return { kind: 'failed', failure: { kind: 'storeUnconfirmed' }, sentBytes };
   }

@@ -42,17 +42,26 @@ export interface UploadFileResult {
   body: string;
 }
 
+/** A part of the file to send, and headers to send with it (a chunk of a chunked upload). */
+export interface UploadFileOptions {
+  /** Bytes [start, end) of the file, sent as the file part; default the whole file. */
+  range?: { start: number; end: number };
+  headers?: Record<string, string>;
+}
+
 /**
  * Streams the file at `localPath` (absolute) as a multipart POST with `fields` plus `file`.
  * Must not hold the whole file in JS memory. Rejects on network failure or abort.
+ * `sendsRanges`: the port honours `options.range` (else the engine uploads whole files only).
  */
-export type UploadFilePort = (
+export type UploadFilePort = ((
   localPath: string,
   url: string,
   fields: Record<string, string>,
   signal: AbortSignal,
   onProgress?: (sentBytes: number, totalBytes: number) => void,
-) => Promise<UploadFileResult>;
+  options?: UploadFileOptions,
+) => Promise<UploadFileResult>) & { readonly sendsRanges?: boolean };
 
 export interface FileInfo {
   exists: boolean;

@@ -87,6 +87,12 @@ export const LOCAL_TABLES = {
     },
     options: { localOnly: true, indexes: { due: ['state', 'next_attempt_at'] } },
   },
+  // A chunked upload under way (id = photo id): the media store's upload id and the bytes it
+  // confirmed, so the next run goes on from there.
+  photo_upload_sessions: {
+    columns: { upload_id: 'text', confirmed: 'integer', updated_at: 'integer' },
+    options: { localOnly: true },
+  },
   sync_runs: {
     columns: {
       trigger: 'text',

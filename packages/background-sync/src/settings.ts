@@ -24,7 +24,13 @@ export interface SyncSettings {
    */
   crudServerMaxBytes: number;
   signBatchSize: number;
+  /** Most uploads in flight (the scheduler keeps fewer when the link needs fewer). */
   uploadConcurrency: number;
+  /**
+   * Photos larger than this go in chunks of this size, each confirmed and saved, so the next run
+   * continues a photo the budget cut off (when the platform's upload port can send a part of a file).
+   */
+  uploadChunkBytes: number;
   retryBaseMs: number;
   retryCapMs: number;
   maxItemAttempts: number;
@@ -49,6 +55,8 @@ export const DEFAULT_SETTINGS: SyncSettings = {
   crudServerMaxBytes: 4 * 1024 * 1024,
   signBatchSize: 50,
   uploadConcurrency: 10,
+  // Cloudinary refuses chunks (but the last) under 5 MB.
+  uploadChunkBytes: 6_000_000,
   retryBaseMs: 30_000,
   retryCapMs: 60 * 60_000,
   maxItemAttempts: 5,

@@ -1,6 +1,10 @@
 // Streams a photo as a multipart POST with the native uploader of expo-file-system: the file never
 // passes through JS memory. On iOS the transfer runs in a background URL session, so it can go on
 // while JS is suspended (its promise only settles if this runtime is still alive).
+// It cannot send a part of a file: expo-file-system 57's `File.upload` (UploadOptions) has no offset
+// or length, so it does not declare `sendsRanges` and the engine uploads photos whole here — a
+// chunk could only go through a temporary file written from JS memory, which the background
+// URL session upload is here to avoid.
 import type { UploadFilePort } from '@vhd/background-sync';
 import { File, UploadType } from 'expo-file-system';
 
