@@ -58,6 +58,36 @@ export function utilisation(m: DeviceMeasurement, link: BenchLink): number | nul
   return spanS > 0 ? m.photos.fileBytes / (cap * spanS) : null;
 }
 
+/**
+ * Stored file bytes ÷ (cap × time left in the budget once photos began): what share of what the
+ * link could carry after the CRUD backlog was stored within the budget.
+ */
+export function budgetUtilisation(m: DeviceMeasurement, link: BenchLink): number | null {
+  const cap = capBytesPerSecond(link);
+  if (cap === null || m.budgetMs === undefined || !m.photoSpan) return null;
+  const leftS = (m.budgetMs - m.photoSpan.firstSignAt) / 1000;
+  return leftS > 0 ? m.photos.fileBytes / (cap * leftS) : null;
+}
+
+/** The run (1-based) after which every photo was stored; null when none did within the runs. */
+function runsToStore(m: DeviceMeasurement): number | null {
+  let stored = 0;
+  for (const [i, r] of (m.perRun ?? []).entries()) {
+    stored += r.photosStored;
+    if (stored >= m.photos.total) return i + 1;
+  }
+  return null;
+}
+
+/** Confirmed file bytes ÷ (cap × each run's budget left when photos began), over the runs that sent photos. */
+function runsUtilisation(m: DeviceMeasurement, link: BenchLink): number | null {
+  const cap = capBytesPerSecond(link);
+  const runs = (m.perRun ?? []).filter((r) => r.firstSignAt !== null);
+  if (cap === null || m.budgetMs === undefined || runs.length === 0) return null;
+  const leftS = runs.reduce((n, r) => n + (m.budgetMs! - r.firstSignAt!) / 1000, 0);
+  return runs.reduce((n, r) => n + r.fileBytes, 0) / (cap * leftS);
+}
+
 function ratio(better: 'higher' | 'lower', engine: number | null, baseline: number | null): number | null {
   if (engine === null || baseline === null) return null;
   const r = better === 'higher' ? engine / baseline : baseline / engine;
@@ -193,9 +223,36 @@ export function scenarioRows(
           utilisation(b, link),
           'stored bytes only: uploads the budget cut off are lost',
         ),
+        row(
+          scenario,
+          link,
+          'budget_utilisation',
+          'higher',
+          budgetUtilisation(e, link),
+          budgetUtilisation(b, link),
+          'stored bytes ÷ (cap × budget left when photos began)',
+        ),
         row(scenario, link, 'ops_drained', 'higher', e.crud.applied, b.crud.applied),
         row(scenario, link, 'photos_drained', 'higher', e.photos.stored, b.photos.stored),
         row(scenario, link, 'photo_mb_drained', 'higher', e.photos.fileBytes / MB, b.photos.fileBytes / MB),
+      ];
+    }
+    case 'budget-20mb': {
+      const e = get('engine').measurement;
+      const w = get('engine-whole').measurement;
+      const note = 'baseline column: the engine uploading whole files';
+      return [
+        row(scenario, link, 'runs_to_store', 'lower', runsToStore(e), runsToStore(w), note),
+        row(scenario, link, 'mb_confirmed', 'higher', e.photos.fileBytes / MB, w.photos.fileBytes / MB, note),
+        row(
+          scenario,
+          link,
+          'budget_utilisation',
+          'higher',
+          runsUtilisation(e, link),
+          runsUtilisation(w, link),
+          note,
+        ),
       ];
     }
     case 'memory-20mb': {
@@ -307,6 +364,30 @@ export function checkTargets(
       u ? `baseline ${fmt(u.baseline)}` : '',
     );
   }
+  for (const link of ['4G', 'poor3G'] as const) {
+    const u = find('budget-ios', link, 'budget_utilisation');
+    add(
+      'engine photo bytes stored ≥ 0.8 × cap × budget left after CRUD',
+      'budget-ios',
+      link,
+      u?.engine,
+      0.8,
+      false,
+      u ? `${fmt(find('budget-ios', link, 'photo_mb_drained')?.engine ?? null)} MB stored` : '',
+    );
+  }
+  const chunked = find('budget-20mb', 'poor3G', 'budget_utilisation');
+  add(
+    'a 20 MB photo: confirmed bytes ≥ 0.8 × cap × budget left, over consecutive runs',
+    'budget-20mb',
+    'poor3G',
+    chunked?.engine,
+    0.8,
+    false,
+    chunked
+      ? `stored in run ${fmt(find('budget-20mb', 'poor3G', 'runs_to_store')?.engine ?? null, 0)}; whole uploads: ${fmt(chunked.baseline)}, stored in run ${fmt(find('budget-20mb', 'poor3G', 'runs_to_store')?.baseline ?? null, 0)}`
+      : '',
+  );
   const big = find('memory-20mb', '4G', 'rss_growth_mb_20mb');
   const small = find('memory-20mb', '4G', 'rss_growth_mb_2mb');
   add(
@@ -331,7 +412,9 @@ export function checkTargets(
 
   const unfinished = runs.filter(
     (r) =>
-      r.measurement.side === 'engine' && r.scenario !== 'budget-ios' && r.measurement.outcome !== 'completed',
+      r.measurement.side === 'engine' &&
+      !r.scenario.startsWith('budget-') &&
+      r.measurement.outcome !== 'completed',
   );
   const engineRuns = runs.filter((r) => r.measurement.side === 'engine').length;
   checks.push({

@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { utilisationChart } from './chart';
 import { machineLine } from './machine';
 import { resultsTable, targetsTable } from './report';
-import { type BenchResults, runBench } from './runBench';
+import { type BenchResults, mergeRerun, runBench } from './runBench';
 import { type BenchLink, LINKS, SCENARIOS, type ScenarioName } from './scenarios';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
@@ -21,6 +21,7 @@ const program = new Command('bench')
   .addOption(new Option('--link <names...>', 'link profiles to run on').choices([...LINKS, 'none']))
   .option('--out <file>', 'results file (default results/latest.json, or results/partial.json)')
   .option('--from <file>', 'render the tables and the chart of a stored results file; run nothing')
+  .option('--merge', 'replace the rows of the scenarios run (on the links run) in results/latest.json', false)
   .parse();
 
 const opts = program.opts<{
@@ -29,6 +30,7 @@ const opts = program.opts<{
   link?: BenchLink[];
   out?: string;
   from?: string;
+  merge: boolean;
 }>();
 const partial = opts.quick || opts.scenario !== undefined || opts.link !== undefined;
 
@@ -38,7 +40,7 @@ if (opts.from) {
   out = opts.from;
   results = JSON.parse(await readFile(out, 'utf8')) as BenchResults;
 } else {
-  out = opts.out ?? join(RESULTS, partial ? 'partial.json' : 'latest.json');
+  out = opts.out ?? join(RESULTS, partial && !opts.merge ? 'partial.json' : 'latest.json');
   const log = (line: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
   results = await runBench({
     scenarios: opts.scenario ?? SCENARIOS,
@@ -46,11 +48,18 @@ if (opts.from) {
     quick: opts.quick,
     log,
   });
+  if (opts.merge) results = mergeRerun(JSON.parse(await readFile(out, 'utf8')) as BenchResults, results);
   await mkdir(dirname(out), { recursive: true });
   await writeFile(out, `${JSON.stringify(results, null, 2)}\n`);
 }
 
-const caption = `${results.mode} run, ${results.date.slice(0, 10)}, ${machineLine(results.machine)}`;
+const reran = (results.reruns ?? [])
+  .map(
+    (r) =>
+      `; ${r.scenarios.join(', ')} re-run ${r.date.slice(0, 10)} (load ${r.machine.loadAverage} at start)`,
+  )
+  .join('');
+const caption = `${results.mode} run, ${results.date.slice(0, 10)}, ${machineLine(results.machine)}${reran}`;
 const chartFile = out.endsWith('latest.json')
   ? join(dirname(out), 'utilisation.svg')
   : out.replace(/\.json$/, '.svg');

@@ -48,6 +48,32 @@ export interface BenchResults {
   notes: Array<{ scenario: ScenarioName; link: BenchLink; notes: string[] }>;
   calibration?: ApplyCalibration;
   runs: RunRecord[];
+  /** Scenarios re-run later (`--merge`) whose rows replaced this run's: each their own session. */
+  reruns?: Array<{ date: string; machine: Machine; durationS: number; scenarios: string[] }>;
+}
+
+/**
+ * `base` with the scenario/link pairs of `rerun` replaced by the rerun's rows, runs and notes, and
+ * the targets checked again over the result; the rerun is recorded in `reruns`.
+ */
+export function mergeRerun(base: BenchResults, rerun: BenchResults): BenchResults {
+  const key = (x: { scenario: string; link: string }) => `${x.scenario}/${x.link}`;
+  const replaced = new Set(rerun.notes.map(key));
+  const keep = <T extends { scenario: string; link: string }>(xs: T[]) =>
+    xs.filter((x) => !replaced.has(key(x)));
+  const results = [...keep(base.results), ...rerun.results];
+  const runs = [...keep(base.runs), ...rerun.runs];
+  return {
+    ...base,
+    results,
+    runs,
+    notes: [...keep(base.notes), ...rerun.notes],
+    targets: checkTargets(results, runs, base.calibration ?? rerun.calibration),
+    reruns: [
+      ...(base.reruns ?? []),
+      { date: rerun.date, machine: rerun.machine, durationS: rerun.durationS, scenarios: [...replaced] },
+    ],
+  };
 }
 
 const MB = 1_000_000;
@@ -120,7 +146,16 @@ export class BenchSession {
       token: await server.sessionToken(`user_${id}`, `org_${id}`),
       workDir,
       workload: { ...(run.workload.crud ? { crud: run.workload.crud } : {}), photos },
-      ...pick(run, ['windowMs', 'budgetMs', 'safetyMarginMs', 'presyncPhotoRows', 'sampleMemory']),
+      ...pick(run, [
+        'windowMs',
+        'budgetMs',
+        'safetyMarginMs',
+        'presyncPhotoRows',
+        'sampleMemory',
+        'runs',
+        'uploadChunkBytes',
+        'wholeUploads',
+      ]),
     };
     log(`▶ ${tag}: setting up`);
     let before: LinkStats | undefined;

@@ -11,6 +11,7 @@ export const SCENARIOS = [
   'photos-200kb',
   'mixed',
   'budget-ios',
+  'budget-20mb',
   'memory-20mb',
 ] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -37,6 +38,11 @@ export interface RunSpec {
   safetyMarginMs?: number;
   presyncPhotoRows?: boolean;
   sampleMemory?: boolean;
+  /** Background runs of `budgetMs` one after another on the same phone. */
+  runs?: number;
+  uploadChunkBytes?: number;
+  /** An upload port that cannot send a part of a file: photos go whole (the engine before chunking). */
+  wholeUploads?: boolean;
 }
 
 export interface ScenarioSpec {
@@ -50,6 +56,8 @@ export interface ScenarioSpec {
 /** DESIGN: the iOS processing run gets 3 min with a 15 s safety margin. */
 const IOS_BUDGET_MS = 180_000;
 const IOS_MARGIN_MS = 15_000;
+/** DESIGN: chunks of 6 MB (Cloudinary takes none but the last under 5 MB). */
+const CHUNK_BYTES = 6_000_000;
 
 type PerLink<T> = Partial<Record<BenchLink, T>>;
 
@@ -65,6 +73,8 @@ interface Counts {
   /** The iOS budget is scaled by this factor (margin too). */
   budgetScale: number;
   budget: PerLink<{ tx: number; photos2mb: number; photos200kb: number }>;
+  /** One 20 MB photo, in this many budget runs one after another. */
+  budget20mb: PerLink<{ runs: number }>;
   memoryPhotos: number;
   memoryWindowMs: number;
   /** Links the memory scenario runs on (20 × 20 MB on poor 3G would take 37 min). */
@@ -89,6 +99,7 @@ const FULL: Counts = {
     poor3G: { tx: 2_000, photos2mb: 6, photos200kb: 20 },
     none: { tx: 2_000, photos2mb: 60, photos200kb: 100 },
   },
+  budget20mb: { poor3G: { runs: 5 } },
   memoryPhotos: 20,
   memoryWindowMs: 15_000,
   memoryLinks: ['4G', 'none'],
@@ -112,6 +123,7 @@ const QUICK: Counts = {
     poor3G: { tx: 500, photos2mb: 2, photos200kb: 5 },
     none: { tx: 500, photos2mb: 15, photos200kb: 20 },
   },
+  budget20mb: { poor3G: { runs: 3 } },
   memoryPhotos: 4,
   memoryWindowMs: 5_000,
   memoryLinks: ['4G', 'none'],
@@ -196,6 +208,32 @@ export function planScenario(name: ScenarioName, link: BenchLink, quick: boolean
         [
           `the 3 min iOS budget scaled to ${budgetMs / 1000} s (safety margin ${safetyMarginMs / 1000} s); ` +
             `backlog ${b.tx} transactions + ${b.photos2mb} × 2 MB + ${b.photos200kb} × 200 kB, more than drains`,
+        ],
+      );
+    }
+    case 'budget-20mb': {
+      const b = c.budget20mb[link];
+      if (!b) return null;
+      const budgetMs = Math.round(IOS_BUDGET_MS * c.budgetScale);
+      const safetyMarginMs = Math.round(IOS_MARGIN_MS * c.budgetScale);
+      const uploadChunkBytes = Math.round(CHUNK_BYTES * c.budgetScale);
+      const run = {
+        side: 'engine' as const,
+        workload: { photos: [{ size: '20mb' as const, count: 1 }] },
+        budgetMs,
+        safetyMarginMs,
+        runs: b.runs,
+        uploadChunkBytes,
+      };
+      return s(
+        [
+          { label: 'engine', ...run },
+          { label: 'engine-whole', ...run, wholeUploads: true },
+        ],
+        [
+          `one 20 MB photo, ${b.runs} iOS background runs of ${budgetMs / 1000} s one after another ` +
+            `(margin ${safetyMarginMs / 1000} s); chunks of ${uploadChunkBytes / 1e6} MB (DESIGN's 6 MB scaled like the budget); ` +
+            'the baseline column is the engine uploading whole files (an upload port without ranges)',
         ],
       );
     }

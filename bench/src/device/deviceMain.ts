@@ -9,6 +9,7 @@ import {
   createSyncEngine,
   DEFAULT_SETTINGS,
   type SyncSettings,
+  type UploadFilePort,
 } from '@vhd/background-sync';
 import {
   consoleLogger,
@@ -35,14 +36,20 @@ async function main(): Promise<void> {
   const settings: SyncSettings = {
     ...DEFAULT_SETTINGS,
     ...(job.safetyMarginMs !== undefined ? { safetyMarginMs: job.safetyMarginMs } : {}),
+    ...(job.uploadChunkBytes !== undefined ? { uploadChunkBytes: job.uploadChunkBytes } : {}),
   };
+  const uploadFile = meter.uploadFile(
+    job.wholeUploads
+      ? (...args) => nodeUploadFile(...(args.slice(0, 5) as Parameters<UploadFilePort>))
+      : nodeUploadFile,
+  );
   const ports = createNodePorts({
     apiUrl: job.linkUrl,
     documentsDir: join(job.workDir, 'documents'),
     getToken: async () => job.token,
     logger: consoleLogger('warn', `bench-${job.side}`),
     fetch: meter.fetch,
-    uploadFile: meter.uploadFile(nodeUploadFile),
+    uploadFile,
   });
 
   // Setup, unmeasured.
@@ -105,21 +112,39 @@ async function main(): Promise<void> {
   let crud: DeviceMeasurement['crud'];
   let errors: string[];
   let windowed = false;
+  let perRun: DeviceMeasurement['perRun'];
   if (job.side === 'engine') {
-    const report = await sync.runBackgroundSync({
-      budgetMs: job.budgetMs ?? UNBOUNDED_BUDGET_MS,
-      trigger: job.budgetMs ? 'background' : 'manual',
-    });
-    outcome = report.outcome;
-    errors = report.errors.map((e) => JSON.stringify(e));
-    crud = {
-      total: crudTotal,
-      applied: report.counts['crud.applied'] ?? 0,
-      rejected: report.counts['crud.rejected'] ?? 0,
-      ms: report.phases
+    const runs: NonNullable<DeviceMeasurement['perRun']> = [];
+    let applied = 0;
+    let rejected = 0;
+    let crudMs = 0;
+    let report: Awaited<ReturnType<typeof sync.runBackgroundSync>> | undefined;
+    for (let i = 0; i < (job.runs ?? 1); i++) {
+      const before = { bytes: meter.fileBytesStored, photos: meter.photosStored, signAt: meter.firstSignAt };
+      const runStart = performance.now();
+      if (i > 0) meter.firstSignAt = undefined;
+      report = await sync.runBackgroundSync({
+        budgetMs: job.budgetMs ?? UNBOUNDED_BUDGET_MS,
+        trigger: job.budgetMs ? 'background' : 'manual',
+      });
+      runs.push({
+        fileBytes: meter.fileBytesStored - before.bytes,
+        photosStored: meter.photosStored - before.photos,
+        firstSignAt: meter.firstSignAt === undefined ? null : meter.firstSignAt - runStart,
+        outcome: report.outcome,
+      });
+      // The measurement's photo span starts at the first run's first signing request.
+      if (i > 0) meter.firstSignAt = before.signAt ?? meter.firstSignAt;
+      applied += report.counts['crud.applied'] ?? 0;
+      rejected += report.counts['crud.rejected'] ?? 0;
+      crudMs += report.phases
         .filter((p) => p.name === 'crud' || p.name === 'crud_after_photos')
-        .reduce((n, p) => n + (p.durationMs ?? 0), 0),
-    };
+        .reduce((n, p) => n + (p.durationMs ?? 0), 0);
+    }
+    if (job.runs) perRun = runs;
+    outcome = report!.outcome;
+    errors = report!.errors.map((e) => JSON.stringify(e));
+    crud = { total: crudTotal, applied, rejected, ms: crudMs };
   } else {
     const result = await baselineRun({
       db,
@@ -128,6 +153,7 @@ async function main(): Promise<void> {
       photos,
       ...(job.windowMs !== undefined ? { windowMs: job.windowMs } : {}),
       ...(job.budgetMs !== undefined ? { budgetMs: job.budgetMs } : {}),
+      ...(perRun ? { perRun } : {}),
     });
     outcome = result.outcome;
     errors = result.errors;
@@ -157,6 +183,8 @@ async function main(): Promise<void> {
         }
       : {}),
     windowed,
+    ...(job.budgetMs !== undefined ? { budgetMs: job.budgetMs } : {}),
+    ...(perRun ? { perRun } : {}),
     ...(meter.requests.upload > 0 && job.side === 'engine'
       ? { longestUploadSilenceMs: meter.longestSilenceMs }
       : {}),

@@ -11,9 +11,10 @@ export class Meter {
   readonly requests: RequestCounts = { crud: 0, sign: 0, upload: 0, other: 0 };
   payloadBytes = 0;
   photosStored = 0;
-  /** Uploads that failed, were refused or were abandoned (stall, abort). */
+  /** Upload requests that failed, were refused or were abandoned (stall, abort). */
   uploadsFailed = 0;
   longestSilenceMs = 0;
+  /** File bytes the store confirmed: whole photos, and chunks of chunked ones. */
   fileBytesStored = 0;
   firstSignAt: number | undefined;
   lastUploadAt: number | undefined;
@@ -44,17 +45,21 @@ export class Meter {
     this.requests[kind]++;
     this.payloadBytes += payloadBytes;
     if (kind === 'sign') this.firstSignAt ??= performance.now();
-    let stored = false;
+    let stored: 'photo' | 'chunk' | null = null;
     try {
       const res = await send(this.viaLink(url));
-      stored = kind === 'upload' && res.status >= 200 && res.status < 300;
+      if (kind === 'upload' && res.status >= 200 && res.status < 300) {
+        // A chunk that is not the last is answered `done: false`: its bytes are confirmed, no photo yet.
+        const body = (res as { body?: unknown }).body;
+        stored = typeof body === 'string' && /"done"\s*:\s*false/.test(body) ? 'chunk' : 'photo';
+      }
       return res;
     } finally {
       // A failed or abandoned upload ends the photo span too: its time on the link was spent.
       if (kind === 'upload') {
         this.lastUploadAt = performance.now();
         if (stored) {
-          this.photosStored++;
+          if (stored === 'photo') this.photosStored++;
           this.fileBytesStored += fileBytes;
         } else this.uploadsFailed++;
       }
@@ -71,20 +76,29 @@ export class Meter {
    * socket buffers, invisible to a stall detector.
    */
   uploadFile(inner: UploadFilePort): UploadFilePort {
-    return async (localPath, url, fields, signal, onProgress) => {
-      const size = (await stat(localPath)).size;
+    const metered: UploadFilePort = async (localPath, url, fields, signal, onProgress, request) => {
+      const range = request?.range;
+      const size = range ? range.end - range.start : (await stat(localPath)).size;
       let lastProgressAt = performance.now();
       try {
         return await this.record(url, size + fieldBytes(fields), size, (to) =>
-          inner(localPath, to, fields, signal, (sent, total) => {
-            lastProgressAt = performance.now();
-            onProgress?.(sent, total);
-          }),
+          inner(
+            localPath,
+            to,
+            fields,
+            signal,
+            (sent, total) => {
+              lastProgressAt = performance.now();
+              onProgress?.(sent, total);
+            },
+            request,
+          ),
         );
       } finally {
         this.longestSilenceMs = Math.max(this.longestSilenceMs, performance.now() - lastProgressAt);
       }
     };
+    return inner.sendsRanges ? Object.assign(metered, { sendsRanges: true }) : metered;
   }
 }
 

@@ -39,6 +39,12 @@ export interface DeviceJob {
   budgetMs?: number;
   /** Engine safety margin (DESIGN: 15 s), scaled with a scaled budget. */
   safetyMarginMs?: number;
+  /** Engine: this many background runs of `budgetMs` one after another (default 1). */
+  runs?: number;
+  /** Engine chunk size (DESIGN's 6 MB, scaled with a scaled budget). */
+  uploadChunkBytes?: number;
+  /** Engine: an upload port that cannot send a part of a file (photos go whole, as before chunking). */
+  wholeUploads?: boolean;
   /** Baseline: the photo rows reach the server during setup (unmeasured), not one request per row. */
   presyncPhotoRows?: boolean;
   /** Sample the process's memory during the measured part. */
@@ -65,6 +71,10 @@ export interface DeviceMeasurement {
   longestUploadSilenceMs?: number;
   /** From the first signing request to the last upload response (ms since the start), if any photo went. */
   photoSpan?: { firstSignAt: number; lastUploadAt: number };
+  /** The run budget of the job (budget scenarios), ms. */
+  budgetMs?: number;
+  /** Engine runs one after another (`runs`): what each confirmed, and when its first signing request went. */
+  perRun?: Array<{ fileBytes: number; photosStored: number; firstSignAt: number | null; outcome: string }>;
   /** The baseline stopped at its window (or budget) with work left. */
   windowed: boolean;
   memory?: { baselineRss: number; peakRss: number; baselineArrayBuffers: number; peakArrayBuffers: number };
