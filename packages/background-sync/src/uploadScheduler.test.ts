@@ -116,21 +116,19 @@ async function simulate(opts: {
   };
 }
 
+// Poor 3G: 1.5 Mbit/s = 187.5 bytes/ms, 300 ms round trip; 4G: 20 Mbit/s, 120 ms + server time.
+const POOR_3G = { bytesPerMs: 187.5, overheadMs: 300 };
+const FOUR_G = { bytesPerMs: 2_500, overheadMs: 200 };
+
 describe('UploadScheduler on a fake link (simulated time)', () => {
-  // Poor 3G: 1.5 Mbit/s = 187.5 bytes/ms, 300 ms round trip; 22 s of budget left after CRUD.
+  // 22 s of budget left after CRUD.
   it('poor 3G, ten 2 MB photos in 22 s: at least one stored (all ten at once store none)', async () => {
-    const r = await simulate({
-      bytesPerMs: 187.5,
-      overheadMs: 300,
-      budgetMs: 22_000,
-      sizes: Array(10).fill(2 * MB),
-    });
+    const r = await simulate({ ...POOR_3G, budgetMs: 22_000, sizes: Array(10).fill(2 * MB) });
     expect(r.stored.length).toBeGreaterThanOrEqual(1);
     expect(r.declined).toBeGreaterThan(0);
     // The control: all ten at once (as the pass did with 10 uploads in flight) store nothing.
     const all = await simulate({
-      bytesPerMs: 187.5,
-      overheadMs: 300,
+      ...POOR_3G,
       budgetMs: 22_000,
       sizes: Array(10).fill(2 * MB),
       initialInFlight: 10,
@@ -140,16 +138,15 @@ describe('UploadScheduler on a fake link (simulated time)', () => {
 
   it('poor 3G backlog of 2 MB and 200 kB photos: ≥ 0.8 of the link capacity stored within the budget', async () => {
     const sizes = [...Array(6).fill(2 * MB), ...Array(20).fill(200_000)];
-    const r = await simulate({ bytesPerMs: 187.5, overheadMs: 300, budgetMs: 22_000, sizes });
+    const r = await simulate({ ...POOR_3G, budgetMs: 22_000, sizes });
     expect(r.storedBytes / (187.5 * 22_000)).toBeGreaterThanOrEqual(0.8);
   });
 
   it('4G, small photos: raises concurrency to cover the round trip, as fast as ten at once', async () => {
-    // 20 Mbit/s = 2,500 bytes/ms, 120 ms round trip + server time: 200 kB take 80 ms on the wire.
+    // 200 kB take 80 ms on the wire, less than the answer's 200 ms.
     const run = (initialInFlight?: number) =>
       simulate({
-        bytesPerMs: 2_500,
-        overheadMs: 200,
+        ...FOUR_G,
         budgetMs: 600_000,
         sizes: Array(300).fill(200_000),
         ...(initialInFlight ? { initialInFlight } : {}),
@@ -162,12 +159,7 @@ describe('UploadScheduler on a fake link (simulated time)', () => {
   });
 
   it('4G, 2 MB photos: two in flight carry the link (no gain from more)', async () => {
-    const r = await simulate({
-      bytesPerMs: 2_500,
-      overheadMs: 200,
-      budgetMs: 600_000,
-      sizes: Array(40).fill(2 * MB),
-    });
+    const r = await simulate({ ...FOUR_G, budgetMs: 600_000, sizes: Array(40).fill(2 * MB) });
     expect(r.stored.length).toBe(40);
     expect(r.peakInFlight).toBeLessThanOrEqual(8);
     expect((40 * 2 * MB) / 2_500 / r.endMs).toBeGreaterThanOrEqual(0.85);

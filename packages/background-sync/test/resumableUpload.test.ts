@@ -3,7 +3,7 @@
 // stored once, byte-identical; a port that cannot send ranges uploads whole files.
 import { readFileSync, rmSync } from 'node:fs';
 import { startTestServer, type TestServer } from '@vhd/server/testing';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { beforeAll, expect, it, onTestFinished } from 'vitest';
 import { nodeUploadFile } from '../node/nodeUploadFile';
 import { ApiClient } from '../src/apiClient';
 import { CrudUploader } from '../src/crudUploader';
@@ -18,23 +18,15 @@ import { TEST_SETTINGS } from './support/testEngine';
 
 const CHUNK = 100_000;
 let server: TestServer;
-const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
   server = await startTestServer();
-});
-
-afterAll(async () => {
-  await server?.close();
-});
-
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-  server.app.devMediaStore!.resetStats();
+  return () => server.close();
 });
 
 /** A photo queue on the test server; every upload request's byte range is recorded. */
 async function setup(uploadFile: UploadFilePort) {
+  server.app.devMediaStore!.resetStats();
   const t = await openTestDatabase();
   const sent: Array<UploadFileOptions['range']> = [];
   const recording: UploadFilePort = Object.assign(
@@ -51,7 +43,7 @@ async function setup(uploadFile: UploadFilePort) {
   });
   const settings: SyncSettings = { ...DEFAULT_SETTINGS, ...TEST_SETTINGS, uploadChunkBytes: CHUNK };
   const queue = new PhotoAttachmentQueue({ db: t.syncDb, ports, settings });
-  cleanups.push(async () => {
+  onTestFinished(async () => {
     await t.close();
     rmSync(ports.captureDir, { recursive: true, force: true });
   });
