@@ -229,9 +229,12 @@ export class UploadScheduler {
     for (const a of this.active.values()) a.shareMs += dt / this.active.size;
   }
 
-  /** An epoch is as many completions as the level (at least 2): then the level may change. */
+  /**
+   * An epoch is twice as many completions as the level (at least 4) — long enough that uploads
+   * started under the previous level no longer dominate it: then the level may change.
+   */
   private endEpochIfDue(): void {
-    if (this.epochCompletions < Math.max(2, this.control.level) || this.epochBusyMs <= 0) return;
+    if (this.epochCompletions < Math.max(4, 2 * this.control.level) || this.epochBusyMs <= 0) return;
     const sample: LevelSample = { level: this.control.level, bytesPerMs: this.epochBytes / this.epochBusyMs };
     this.epochBytes = 0;
     this.epochBusyMs = 0;
