@@ -59,15 +59,27 @@ export interface BenchResults {
 export function mergeRerun(base: BenchResults, rerun: BenchResults): BenchResults {
   const key = (x: { scenario: string; link: string }) => `${x.scenario}/${x.link}`;
   const replaced = new Set(rerun.notes.map(key));
-  const keep = <T extends { scenario: string; link: string }>(xs: T[]) =>
-    xs.filter((x) => !replaced.has(key(x)));
-  const results = [...keep(base.results), ...rerun.results];
-  const runs = [...keep(base.runs), ...rerun.runs];
+  // In the base's order: each replaced pair's new entries where its old ones were, new pairs last.
+  const merge = <T extends { scenario: string; link: string }>(old: T[], fresh: T[]): T[] => {
+    const out: T[] = [];
+    const placed = new Set<string>();
+    for (const x of old) {
+      const k = key(x);
+      if (!replaced.has(k)) out.push(x);
+      else if (!placed.has(k)) {
+        placed.add(k);
+        out.push(...fresh.filter((y) => key(y) === k));
+      }
+    }
+    return [...out, ...fresh.filter((y) => !placed.has(key(y)))];
+  };
+  const results = merge(base.results, rerun.results);
+  const runs = merge(base.runs, rerun.runs);
   return {
     ...base,
     results,
     runs,
-    notes: [...keep(base.notes), ...rerun.notes],
+    notes: merge(base.notes, rerun.notes),
     targets: checkTargets(results, runs, base.calibration ?? rerun.calibration),
     reruns: [
       ...(base.reruns ?? []),
