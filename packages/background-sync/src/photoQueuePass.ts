@@ -113,6 +113,7 @@ export class QueuePass {
   ) {
     this.uploads = new UploadScheduler({
       maxInFlight: settings.uploadConcurrency,
+      initialInFlight: settings.uploadStartConcurrency,
       now: () => deps.ports.clock.now(),
       remainingMs: () => budget.remainingMs(),
     });

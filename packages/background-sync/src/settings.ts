@@ -26,6 +26,8 @@ export interface SyncSettings {
   signBatchSize: number;
   /** Most uploads in flight (the scheduler keeps fewer when the link needs fewer). */
   uploadConcurrency: number;
+  /** Uploads in flight before the scheduler has measured anything (it then finds its own level). */
+  uploadStartConcurrency: number;
   /**
    * Photos larger than this go in chunks of this size, each confirmed and saved, so the next run
    * continues a photo the budget cut off (when the platform's upload port can send a part of a file).
@@ -55,6 +57,7 @@ export const DEFAULT_SETTINGS: SyncSettings = {
   crudServerMaxBytes: 4 * 1024 * 1024,
   signBatchSize: 50,
   uploadConcurrency: 10,
+  uploadStartConcurrency: 2,
   // Cloudinary refuses chunks (but the last) under 5 MB.
   uploadChunkBytes: 6_000_000,
   retryBaseMs: 30_000,

@@ -95,7 +95,7 @@ describe('a pass against scripted servers', () => {
     });
     const report = await queue.processQueue({
       budget,
-      settings: { ...DEFAULT_SETTINGS, uploadConcurrency: IN_FLIGHT },
+      settings: { ...DEFAULT_SETTINGS, uploadConcurrency: IN_FLIGHT, uploadStartConcurrency: IN_FLIGHT },
     });
     budget.dispose();
     await new Promise((r) => setImmediate(r)); // process warnings are emitted on a later tick
