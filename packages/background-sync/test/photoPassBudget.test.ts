@@ -8,7 +8,7 @@ import type { FetchPort, UploadFilePort } from '../src/ports';
 import { RunBudget } from '../src/runBudget';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
 import { SimulatedLink } from './support/simulatedLink';
-import { openTestDatabase, type TestDatabase } from './support/testDatabase';
+import { openTestDatabase, type TestDatabase } from '../testing/testDatabase';
 
 const MB = 1_000_000;
 const POOR_3G_BYTES_PER_MS = 1_500_000 / 8 / 1000;

@@ -13,8 +13,8 @@ import { RunBudget } from '../src/runBudget';
 import { DEFAULT_SETTINGS, type SyncSettings } from '../src/settings';
 import { readUploadSession } from '../src/uploadSessionStore';
 import { capturePhoto, photoTestPorts } from './photoFixtures';
-import { openTestDatabase } from './support/testDatabase';
-import { TEST_SETTINGS } from './support/testEngine';
+import { openTestDatabase } from '../testing/testDatabase';
+import { TEST_SETTINGS } from '../testing/testEngine';
 
 const CHUNK = 100_000;
 let server: TestServer;
