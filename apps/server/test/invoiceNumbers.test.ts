@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
-import { OpLog, uploadOk, uuid } from './support/http';
+import { newOrg, OpLog, uploadOk, uuid } from './support/http';
 
 describe.each(testBackends())('invoice numbers on %s', (backend) => {
   let server: TestServer;
@@ -9,13 +9,8 @@ describe.each(testBackends())('invoice numbers on %s', (backend) => {
   });
   afterAll(() => server?.close());
 
-  async function org() {
-    const orgId = `org_${uuid().slice(0, 8)}`;
-    return { orgId, token: await server.mintToken({ orgId }) };
-  }
-
   it("locks the organization's counter only in the upload's last statement, right before COMMIT, and never updates the organization's row", async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     // First contact records the organization (outside the upload's transaction).
     await uploadOk(server, token, log.clientId, [log.put('schedules', uuid(), {})]);
@@ -40,7 +35,7 @@ describe.each(testBackends())('invoice numbers on %s', (backend) => {
   });
 
   it('keeps numbers gapless, unique and in op order under concurrent batches, also when a batch falls back to op by op', async () => {
-    const { orgId } = await org();
+    const { orgId } = await newOrg(server);
     const phones = await Promise.all(
       Array.from({ length: 8 }, async () => ({ log: new OpLog(), token: await server.mintToken({ orgId }) })),
     );

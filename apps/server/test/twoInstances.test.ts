@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
-import { OpLog, row, uploadOk, uuid } from './support/http';
+import { newOrg, OpLog, row, uploadOk, uuid } from './support/http';
 
 // Two server instances on one database, as behind a load balancer: nothing a request relies on may
 // live only in one process's memory.
@@ -16,11 +16,6 @@ describe.each(testBackends())('two server instances on one %s database', (backen
     await a?.close();
   });
 
-  async function org() {
-    const orgId = `org_${uuid().slice(0, 8)}`;
-    return { orgId, token: await a.mintToken({ orgId }) };
-  }
-
   const verdicts = async (clientId: string) =>
     (
       await a.db.query<{ n: number; distinct_ops: number }>(
@@ -30,7 +25,7 @@ describe.each(testBackends())('two server instances on one %s database', (backen
     ).rows[0];
 
   it('applies a retry that lands on the other instance exactly once, answering it as the first time', async () => {
-    const { orgId, token } = await org();
+    const { orgId, token } = await newOrg(a);
     const log = new OpLog();
     const s = uuid();
     const batch = [
@@ -49,7 +44,7 @@ describe.each(testBackends())('two server instances on one %s database', (backen
   });
 
   it('applies the same batch sent to both instances at once exactly once', async () => {
-    const { orgId, token } = await org();
+    const { orgId, token } = await newOrg(a);
     const log = new OpLog();
     const batch = Array.from({ length: 30 }, () => log.put('invoices', uuid(), { amount_cents: 7 }));
     const [viaA, viaB] = await Promise.all([
@@ -67,7 +62,7 @@ describe.each(testBackends())('two server instances on one %s database', (backen
   });
 
   it('numbers invoices gaplessly across instances; a user and an organization first seen on either work on both', async () => {
-    const { orgId } = await org();
+    const { orgId } = await newOrg(a);
     const phones = await Promise.all(
       Array.from({ length: 6 }, async () => ({ log: new OpLog(), token: await b.mintToken({ orgId }) })),
     );

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PhotoConfirmationVerifier } from '../src/crudApply/photoConfirmations';
 import { forgetSettledVerdicts } from '../src/crudApply/verdictRetention';
 import { startTestServer, type TestServer, testBackends } from '../src/testing';
-import { call, OpLog, row, upload, uploadOk, uuid } from './support/http';
+import { call, newOrg, OpLog, row, upload, uploadOk, uuid } from './support/http';
 
 describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   let server: TestServer;
@@ -11,14 +11,8 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
   afterAll(() => server?.close());
 
-  /** A fresh organization with one user, so tests never see each other's rows. */
-  async function org() {
-    const orgId = `org_${uuid().slice(0, 8)}`;
-    return { orgId, token: await server.mintToken({ orgId }) };
-  }
-
   it('applies a batch and answers every op_id exactly once; rows get org_id and a server updated_at', async () => {
-    const { orgId, token } = await org();
+    const { orgId, token } = await newOrg(server);
     const log = new OpLog();
     const s = uuid();
     const before = Date.now();
@@ -45,7 +39,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it("replays a batch with its recorded verdicts and keeps another device's later write", async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const deviceA = new OpLog();
     const deviceB = new OpLog();
     const s = uuid();
@@ -75,7 +69,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('keeps settled verdicts as an audit log for the retention period; a job off the request path forgets them', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     const s = uuid();
     await uploadOk(server, token, log.clientId, [log.put('schedules', s, { status: 'scheduled' })]);
@@ -121,7 +115,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('keeps, however old, the verdicts of a batch that repeated them: the client may send them again', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     const s = uuid();
     const first = [log.put('schedules', s, {}), log.patch('schedules', s, { notes: 'one' })];
@@ -141,7 +135,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('rejects exactly the invalid op in its own transaction, and all three ops of a transaction holding one', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     const [a, b, c] = [uuid(), uuid(), uuid()];
     const alone = await uploadOk(server, token, log.clientId, [
@@ -172,7 +166,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('folds ops on one row in op order: PATCH→PUT replaces, DELETE→PUT re-creates, PATCH+PATCH merge', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     const [p, d, m, gone] = [uuid(), uuid(), uuid(), uuid()];
     const photo = uuid();
@@ -206,7 +200,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('follows cascades in op order: a photo moved off a schedule survives its deletion, a later patch of a cascaded photo is not_found', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     const [s1, s2, s3, moved, cascaded] = [uuid(), uuid(), uuid(), uuid(), uuid()];
     await uploadOk(server, token, log.clientId, [
@@ -229,7 +223,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('rejects a unique violation as constraint (200), applying every other op', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     await server.db.query(
       "CREATE UNIQUE INDEX IF NOT EXISTS test_unique_customer ON schedules (org_id, customer) WHERE customer LIKE 'unique:%'",
     );
@@ -250,7 +244,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('rejects foreign-key and check violations as constraint, with their transaction', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     const s = uuid();
     const answer = await uploadOk(server, token, log.clientId, [
@@ -273,8 +267,8 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it("refuses another organization's rows (PUT, PATCH, DELETE, as parent), a foreign org_id, and a PATCH to a missing row", async () => {
-    const other = await org();
-    const mine = await org();
+    const other = await newOrg(server);
+    const mine = await newOrg(server);
     const theirs = uuid();
     await uploadOk(server, other.token, `other-${uuid()}`, [
       new OpLog().put('schedules', theirs, { customer: 'theirs' }),
@@ -302,7 +296,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('rejects a stale invoice PATCH as conflict and leaves the row untouched; numbers are the server’s', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const a = new OpLog();
     const b = new OpLog();
     const [s, i1, i2] = [uuid(), uuid(), uuid()];
@@ -335,7 +329,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('stores a photo confirmation only through the verifier, never the signature; cloudinary_url is refused', async () => {
-    const { orgId, token } = await org();
+    const { orgId, token } = await newOrg(server);
     const log = new OpLog();
     const [s, p] = [uuid(), uuid()];
     await uploadOk(server, token, log.clientId, [
@@ -401,7 +395,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('validates each op: unknown table, bad id, bad op, bad types, too large', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const log = new OpLog();
     const answer = await uploadOk(server, token, log.clientId, [
       log.put('users', uuid(), {}),
@@ -425,7 +419,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('answers 400 to malformed JSON and a wrong envelope, 413 with the limits over 2,000 ops or 4 MiB', async () => {
-    const { token } = await org();
+    const { token } = await newOrg(server);
     const path = '/api/powersync/upload';
     const malformed = await call(server, 'POST', path, { token, rawBody: '{"client_id": "x", "batch": [' });
     expect(malformed.status).toBe(400);
@@ -474,7 +468,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('serialises concurrent batches from several devices: every op applied, invoice numbers unique and dense', async () => {
-    const { orgId, token } = await org();
+    const { orgId, token } = await newOrg(server);
     const shared = uuid();
     await uploadOk(server, token, `setup-${uuid()}`, [new OpLog().put('schedules', shared, { notes: '' })]);
     const answers = await Promise.all(
@@ -499,7 +493,7 @@ describe.each(testBackends())('POST /api/powersync/upload on %s', (backend) => {
   });
 
   it('binds a client_id to the user who first used it', async () => {
-    const { orgId, token } = await org();
+    const { orgId, token } = await newOrg(server);
     const log = new OpLog();
     await uploadOk(server, token, log.clientId, [log.put('schedules', uuid(), {})]);
     const intruder = await server.mintToken({ orgId });

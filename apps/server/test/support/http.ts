@@ -99,3 +99,9 @@ export async function row(
 }
 
 export const uuid = () => randomUUID();
+
+/** A fresh organization with a session of its own, so tests never see each other's rows. */
+export async function newOrg(server: Pick<TestServer, 'mintToken'>) {
+  const orgId = `org_${uuid().slice(0, 8)}`;
+  return { orgId, token: await server.mintToken({ orgId }) };
+}
