@@ -3,7 +3,8 @@
 // recorded; progress lines are printed while it runs; server memory is sampled.
 import { readFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import { type Op, Phone, type RequestRecord, type UploadAnswer } from './phone';
+import type { UploadAnswer } from '@vhd/sync-contract';
+import { type Op, Phone, type RequestRecord } from './phone';
 import { percentile } from './stats';
 
 export interface LoadOptions {

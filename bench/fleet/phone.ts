@@ -4,6 +4,7 @@
 // then the same batch again, as after a lost response. It remembers what the server confirmed so
 // the rows can be checked afterwards.
 import { randomUUID as uuid } from 'node:crypto';
+import type { UploadAnswer } from '@vhd/sync-contract';
 
 export type Table = 'schedules' | 'invoices' | 'photos';
 
@@ -15,11 +16,6 @@ export interface Op {
   tx_id: number;
   data: Record<string, unknown>;
   old?: Record<string, unknown>;
-}
-
-export interface UploadAnswer {
-  applied: number[];
-  rejected: { op_id: number; code: string; message: string }[];
 }
 
 /** A row's columns as the phone's confirmed ops left them. */
